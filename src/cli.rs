@@ -1,0 +1,224 @@
+//! The `mtls-ca` command line: clap subcommands of the contract. Calls services, never SQL.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::config::Settings;
+use crate::model::{Permission, ZoneId};
+use crate::service::Services;
+use crate::{clock, db};
+
+/// A self-hosted CA for mutual-TLS client certificates with a Cloudflare-compatible API.
+///
+/// Configuration: built-in defaults, then config/default.toml (or the file MTLS_CA_CONFIG names),
+/// then MTLS_CA_* environment variables (MTLS_CA_DATABASE_URL, MTLS_CA_LISTEN, MTLS_CA_PUBLIC_URL,
+/// MTLS_CA_WORKER_INTERVAL, MTLS_CA_KEY_ALGORITHM, MTLS_CA_KEY_PASSPHRASE).
+#[derive(Debug, Parser)]
+#[command(name = "mtls-ca", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API and the background worker (applies migrations, creates the CA on first run).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage zones.
+    #[command(subcommand)]
+    Zone(ZoneCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage users with a Global API Key.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Work with the managed CA.
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+/// `zone ...`
+#[derive(Debug, Subcommand)]
+pub enum ZoneCommand {
+    /// Create a zone; prints its id on the last line.
+    Create {
+        /// The zone's name, unique in the account (for example example.com).
+        name: String,
+    },
+    /// List zones, one a line: id, then name.
+    List,
+}
+
+/// `token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints the secret (shown once, stored hashed) on the last line.
+    Create {
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+        /// read (GET only) or write (everything).
+        #[arg(long, value_parser = ["read", "write"])]
+        permission: String,
+        /// Limit the token to this zone (repeatable); without it the token sees every zone.
+        #[arg(long = "zone", value_name = "ZONE_ID")]
+        zones: Vec<String>,
+    },
+}
+
+/// `user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints its Global API Key (shown once, stored hashed) on the last line.
+    Create {
+        /// The user's email, sent as X-Auth-Email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `ca ...`
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Print the managed CA certificate, PEM.
+    Export,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let database = db::Db::connect(&settings.database_url, pool(&settings)).await?;
+            database.migrate().await.context("applying migrations")?;
+            database.close().await;
+            Ok(())
+        }
+        Command::Zone(cmd) => {
+            let s = Services::open(&settings, clock::now()).await?;
+            match cmd {
+                ZoneCommand::Create { name } => {
+                    let zone = s
+                        .create_zone(&name, clock::now())
+                        .await
+                        .map_err(user_error)?;
+                    println!("{}", zone.id);
+                }
+                ZoneCommand::List => {
+                    for zone in s.list_zones().await.map_err(user_error)? {
+                        println!("{} {}", zone.id, zone.name);
+                    }
+                }
+            }
+            s.db.close().await;
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            name,
+            permission,
+            zones,
+        }) => {
+            let permission: Permission = permission.parse()?;
+            let zones = zones
+                .iter()
+                .map(|z| ZoneId::parse(z).map_err(|e| anyhow::anyhow!("--zone {z}: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let s = Services::open(&settings, clock::now()).await?;
+            let secret = s
+                .create_token(&name, permission, &zones, clock::now())
+                .await
+                .map_err(user_error)?;
+            s.db.close().await;
+            println!("{}", secret.expose_secret());
+            Ok(())
+        }
+        Command::User(UserCommand::Create { email }) => {
+            let s = Services::open(&settings, clock::now()).await?;
+            let key = s
+                .create_user(&email, clock::now())
+                .await
+                .map_err(user_error)?;
+            s.db.close().await;
+            println!("{}", key.expose_secret());
+            Ok(())
+        }
+        Command::Ca(CaCommand::Export) => {
+            let s = Services::open(&settings, clock::now()).await?;
+            print!("{}", s.ca.signer.certificate_pem());
+            s.db.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn pool(settings: &Settings) -> db::PoolSettings {
+    db::PoolSettings {
+        max_connections: settings.db_max_connections,
+        acquire_timeout: std::time::Duration::from_secs(settings.db_acquire_timeout),
+    }
+}
+
+fn user_error(e: crate::error::Error) -> anyhow::Error {
+    match e {
+        crate::error::Error::Invalid(inv) => anyhow::anyhow!(inv.message),
+        crate::error::Error::NotFound => anyhow::anyhow!("no such zone"),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(settings = ?settings, "starting");
+    let app = App::build(settings.clone()).await?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(
+        listen = %settings.listen,
+        ca_id = %app.services.ca.id,
+        engine = app.services.db.engine(),
+        "listening"
+    );
+    app.serve(listener, shutdown_signal()).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,214 @@
+//! Settings: built-in defaults, then `config/default.toml` (or the file `MTLS_CA_CONFIG` names), then
+//! `MTLS_CA_*` environment variables. Loaded once at start-up and passed down.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::model::KeyAlgorithm;
+
+/// Everything the service and the CLI can be configured with.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://PATH`, `sqlite:///abs/path.db` or `postgres://...`.
+    pub database_url: String,
+    /// The HTTP listen address.
+    pub listen: SocketAddr,
+    /// Base URL written into issued certificates; `http://<listen>` when unset.
+    pub public_url: Option<String>,
+    /// Seconds between background-worker runs.
+    pub worker_interval: u64,
+    /// Key algorithm of a CA when it is first created.
+    pub key_algorithm: KeyAlgorithm,
+    /// When set, the CA private key is encrypted at rest with it.
+    #[serde(skip_serializing)]
+    pub key_passphrase: Option<SecretString>,
+    /// Maximum connections in the database pool.
+    pub db_max_connections: u32,
+    /// Seconds to wait for a database connection before failing a request.
+    pub db_acquire_timeout: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Requests per second allowed to one credential; 0 disables rate limiting.
+    pub rate_limit_per_second: u32,
+    /// Most issued certificates committed in one transaction by the batching writer.
+    pub write_batch_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/mtls-ca.db".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            worker_interval: 5,
+            key_algorithm: KeyAlgorithm::EcdsaP256,
+            key_passphrase: None,
+            db_max_connections: 16,
+            db_acquire_timeout: 5,
+            body_limit: 64 * 1024,
+            rate_limit_per_second: 0,
+            write_batch_size: 256,
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("worker_interval", &self.worker_interval)
+            .field("key_algorithm", &self.key_algorithm)
+            .field(
+                "key_passphrase",
+                &self.key_passphrase.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Loads defaults, the config file and the environment, in that order of precedence (last wins).
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var_os("MTLS_CA_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config/default.toml"));
+        if std::env::var_os("MTLS_CA_CONFIG").is_some() && !file.exists() {
+            anyhow::bail!(
+                "config file {} (MTLS_CA_CONFIG) does not exist",
+                file.display()
+            );
+        }
+        let mut settings = Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(&file))
+                .merge(Env::prefixed("MTLS_CA_").ignore(&["config", "key_passphrase"])),
+        )
+        .with_context(|| {
+            format!(
+                "invalid configuration (file {}, MTLS_CA_* environment)",
+                file.display()
+            )
+        })?;
+        // Read raw: figment would turn a numeric passphrase into a number.
+        if let Ok(pass) = std::env::var("MTLS_CA_KEY_PASSPHRASE") {
+            anyhow::ensure!(!pass.is_empty(), "MTLS_CA_KEY_PASSPHRASE is set but empty");
+            settings.key_passphrase = Some(SecretString::from(pass));
+        }
+        Ok(settings)
+    }
+
+    fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        anyhow::ensure!(
+            settings.worker_interval >= 1,
+            "worker_interval must be at least 1 second"
+        );
+        anyhow::ensure!(
+            settings.db_max_connections >= 1,
+            "db_max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            settings.write_batch_size >= 1,
+            "write_batch_size must be at least 1"
+        );
+        if let Some(url) = &settings.public_url {
+            url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;
+        }
+        Ok(settings)
+    }
+
+    /// The base URL written into certificates, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// The URL with any password replaced by `***`, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => match url.split_once('@') {
+            Some((_, rest)) => format!("***@{rest}"),
+            None => url.to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "custom.toml",
+                "listen = \"127.0.0.1:9000\"\nworker_interval = 7\n",
+            )?;
+            jail.set_env("MTLS_CA_CONFIG", "custom.toml");
+            jail.set_env("MTLS_CA_WORKER_INTERVAL", "3");
+            jail.set_env("MTLS_CA_KEY_ALGORITHM", "rsa-2048");
+            let s = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(s.listen.port(), 9000);
+            assert_eq!(s.worker_interval, 3);
+            assert_eq!(s.key_algorithm, KeyAlgorithm::Rsa2048);
+            assert_eq!(s.public_url(), "http://127.0.0.1:9000");
+            assert_eq!(s.database_url, "sqlite://data/mtls-ca.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MTLS_CA_KEY_ALGORITHM", "dsa-1024");
+            assert!(Settings::load().is_err());
+            jail.set_env("MTLS_CA_KEY_ALGORITHM", "ed25519");
+            jail.set_env("MTLS_CA_CONFIG", "missing.toml");
+            let err = Settings::load()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("missing.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_database_urls() {
+        assert_eq!(
+            redact_url("postgres://ca:s3cret@db:5432/ca"),
+            "postgres://ca:***@db:5432/ca"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        let s = Settings {
+            database_url: "postgres://u:hunter2@h/d".into(),
+            key_passphrase: Some(SecretString::from("pw-value")),
+            ..Settings::default()
+        };
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("pw-value"),
+            "{debug}"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! Client certificates: batched inserts, reads, paging, and compare-and-set status changes.
+
+use sqlx::FromRow;
+
+use super::{db_run, Db, DbResult};
+
+/// A stored client certificate, one column per field of the API object.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CertRow {
+    /// 32 hex digits.
+    pub id: String,
+    /// The zone it was issued in.
+    pub zone_id: String,
+    /// The issuing CA's UUID.
+    pub ca_id: String,
+    /// Lowercase hex, no colons; unique.
+    pub serial_number: String,
+    /// PEM.
+    pub certificate: String,
+    /// The CSR exactly as sent.
+    pub csr: String,
+    /// Subject CN, `""` when absent.
+    pub common_name: String,
+    /// Subject C.
+    pub country: String,
+    /// Subject ST.
+    pub state: String,
+    /// Subject L.
+    pub location: String,
+    /// Subject O.
+    pub organization: String,
+    /// Subject OU.
+    pub organizational_unit: String,
+    /// Lowercase hex SHA-256 of the DER.
+    pub fingerprint_sha256: String,
+    /// Lowercase hex Subject Key Identifier.
+    pub ski: String,
+    /// The CA's signature algorithm, Go spelling.
+    pub signature: String,
+    /// `CertStatus` spelling.
+    pub status: String,
+    /// As requested.
+    pub validity_days: i64,
+    /// notBefore, unix seconds.
+    pub issued_on: i64,
+    /// notAfter, unix seconds.
+    pub expires_on: i64,
+    /// When the current status was requested or reached, unix seconds.
+    pub status_changed_at: i64,
+    /// When the last revocation was requested, unix seconds.
+    pub revocation_requested_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr, common_name, country, \
+    state, location, organization, organizational_unit, fingerprint_sha256, ski, signature, status, \
+    validity_days, issued_on, expires_on, status_changed_at, revocation_requested_at";
+
+/// Inserts every row in one transaction: all are committed, or none.
+pub async fn insert_batch(db: &Db, rows: &[CertRow]) -> DbResult<()> {
+    let sql = format!(
+        "INSERT INTO client_certificates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    );
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for r in rows {
+            sqlx::query(&sql)
+                .bind(&r.id)
+                .bind(&r.zone_id)
+                .bind(&r.ca_id)
+                .bind(&r.serial_number)
+                .bind(&r.certificate)
+                .bind(&r.csr)
+                .bind(&r.common_name)
+                .bind(&r.country)
+                .bind(&r.state)
+                .bind(&r.location)
+                .bind(&r.organization)
+                .bind(&r.organizational_unit)
+                .bind(&r.fingerprint_sha256)
+                .bind(&r.ski)
+                .bind(&r.signature)
+                .bind(&r.status)
+                .bind(r.validity_days)
+                .bind(r.issued_on)
+                .bind(r.expires_on)
+                .bind(r.status_changed_at)
+                .bind(r.revocation_requested_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// The certificate with this id in this zone, if any.
+pub async fn get(db: &Db, zone_id: &str, id: &str) -> DbResult<Option<CertRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM client_certificates WHERE id = $1 AND zone_id = $2");
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, CertRow>(&sql)
+        .bind(id)
+        .bind(zone_id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// How many certificates of the zone have this status (any status when `None`).
+pub async fn count(db: &Db, zone_id: &str, status: Option<&str>) -> DbResult<i64> {
+    let sql = match status {
+        Some(_) => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1 AND status = $2",
+        None => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1",
+    };
+    db_run!(db, |pool| {
+        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(zone_id);
+        if let Some(st) = status {
+            q = q.bind(st);
+        }
+        Ok(q.fetch_one(pool).await?)
+    })
+}
+
+/// Up to `limit` certificates of the zone, oldest first, skipping `offset`.
+pub async fn list(
+    db: &Db,
+    zone_id: &str,
+    status: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> DbResult<Vec<CertRow>> {
+    let sql = match status {
+        Some(_) => format!(
+            "SELECT {COLUMNS} FROM client_certificates WHERE zone_id = $1 AND status = $2 \
+             ORDER BY seq LIMIT $3 OFFSET $4"
+        ),
+        None => format!(
+            "SELECT {COLUMNS} FROM client_certificates WHERE zone_id = $1 \
+             ORDER BY seq LIMIT $2 OFFSET $3"
+        ),
+    };
+    db_run!(db, |pool| {
+        let mut q = sqlx::query_as::<_, CertRow>(&sql).bind(zone_id);
+        if let Some(st) = status {
+            q = q.bind(st);
+        }
+        Ok(q.bind(limit).bind(offset).fetch_all(pool).await?)
+    })
+}
+
+/// Moves an `active` or `pending_reactivation` certificate to `pending_revocation`, in one statement.
+/// `None` when it was in neither state (or does not exist).
+pub async fn request_revocation(
+    db: &Db,
+    zone_id: &str,
+    id: &str,
+    now: i64,
+) -> DbResult<Option<CertRow>> {
+    let sql = format!(
+        "UPDATE client_certificates SET status = 'pending_revocation', status_changed_at = $1, \
+         revocation_requested_at = $1 WHERE id = $2 AND zone_id = $3 \
+         AND status IN ('active', 'pending_reactivation') RETURNING {COLUMNS}"
+    );
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, CertRow>(&sql)
+        .bind(now)
+        .bind(id)
+        .bind(zone_id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// Moves a `revoked` or `pending_revocation` certificate to `pending_reactivation`, in one statement.
+/// `None` when it was in neither state (or does not exist).
+pub async fn request_reactivation(
+    db: &Db,
+    zone_id: &str,
+    id: &str,
+    now: i64,
+) -> DbResult<Option<CertRow>> {
+    let sql = format!(
+        "UPDATE client_certificates SET status = 'pending_reactivation', status_changed_at = $1 \
+         WHERE id = $2 AND zone_id = $3 AND status IN ('revoked', 'pending_revocation') \
+         RETURNING {COLUMNS}"
+    );
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, CertRow>(&sql)
+        .bind(now)
+        .bind(id)
+        .bind(zone_id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// A certificate waiting for the worker.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PendingRow {
+    /// Certificate id.
+    pub id: String,
+    /// Issuing CA.
+    pub ca_id: String,
+    /// Serial, lowercase hex.
+    pub serial_number: String,
+    /// When the pending status was requested.
+    pub status_changed_at: i64,
+    /// When the last revocation was requested.
+    pub revocation_requested_at: Option<i64>,
+}
+
+/// Up to `limit` certificates in `status`, oldest request first.
+pub async fn pending(db: &Db, status: &str, limit: i64) -> DbResult<Vec<PendingRow>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, PendingRow>(
+        "SELECT id, ca_id, serial_number, status_changed_at, revocation_requested_at \
+         FROM client_certificates WHERE status = $1 ORDER BY status_changed_at, seq LIMIT $2"
+    )
+    .bind(status)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?))
+}
+
+/// Compare-and-set: moves the certificate from `from` to `to` only if it is still in `from`.
+/// A revocation keeps (or, after a hand-made SQL update, fills in) its request time.
+/// Returns whether it moved.
+pub async fn complete_transition(
+    db: &Db,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "UPDATE client_certificates SET status = $1, status_changed_at = $2, \
+         revocation_requested_at = COALESCE(revocation_requested_at, $2) \
+         WHERE id = $3 AND status = $4"
+    )
+    .bind(to)
+    .bind(now)
+    .bind(id)
+    .bind(from)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1))
+}

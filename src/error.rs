@@ -1,0 +1,128 @@
+//! The domain error of the service layer, and the stable validation codes documented in the README.
+
+use crate::db::DbError;
+
+/// Stable error codes of this project (Cloudflare's own codes are used where the contract names them).
+pub mod codes {
+    /// The request body is not valid JSON.
+    pub const INVALID_JSON: u32 = 1400;
+    /// A required field is missing.
+    pub const MISSING_FIELD: u32 = 1401;
+    /// A field has the wrong type.
+    pub const WRONG_TYPE: u32 = 1402;
+    /// The body is not `application/json`.
+    pub const UNSUPPORTED_CONTENT_TYPE: u32 = 1403;
+    /// The body is larger than the limit.
+    pub const BODY_TOO_LARGE: u32 = 1404;
+    /// The CSR is not a PEM certificate request.
+    pub const CSR_MALFORMED: u32 = 1410;
+    /// The CSR's signature does not verify (no proof of possession).
+    pub const CSR_BAD_SIGNATURE: u32 = 1411;
+    /// The CSR's key is not allowed by the key policy.
+    pub const CSR_KEY_NOT_ALLOWED: u32 = 1412;
+    /// The CSR asks for something this CA does not issue.
+    pub const CSR_UNSUPPORTED: u32 = 1413;
+    /// `validity_days` is not an integer from 1 to 3650.
+    pub const VALIDITY_OUT_OF_RANGE: u32 = 1420;
+    /// `validity_days` would reach past the CA certificate's own notAfter.
+    pub const VALIDITY_EXCEEDS_CA: u32 = 1421;
+    /// A query parameter is invalid.
+    pub const INVALID_QUERY: u32 = 1430;
+    /// The body of a DELETE or PATCH is not what the endpoint takes.
+    pub const INVALID_BODY: u32 = 1431;
+    /// Missing credentials.
+    pub const NO_CREDENTIALS: u32 = 9106;
+    /// Malformed authentication headers.
+    pub const BAD_HEADERS: u32 = 6003;
+    /// Unknown or disabled API token.
+    pub const INVALID_TOKEN: u32 = 1000;
+    /// Unknown email or Global API Key.
+    pub const INVALID_KEY: u32 = 9103;
+    /// Authenticated, but not allowed.
+    pub const FORBIDDEN: u32 = 10000;
+    /// Unknown zone or certificate.
+    pub const NOT_FOUND: u32 = 7003;
+    /// Unknown route.
+    pub const NO_ROUTE: u32 = 7000;
+    /// Method not allowed on this route.
+    pub const METHOD_NOT_ALLOWED: u32 = 7001;
+    /// Too many requests.
+    pub const RATE_LIMITED: u32 = 971;
+    /// Internal error.
+    pub const INTERNAL: u32 = 1500;
+    /// The database is unavailable.
+    pub const UNAVAILABLE: u32 = 1501;
+}
+
+/// A 400 about one field of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// One of [`codes`].
+    pub code: u32,
+    /// What is wrong, for the user.
+    pub message: String,
+    /// JSON pointer of the field (`/csr`), when there is one.
+    pub pointer: Option<String>,
+}
+
+/// Why authentication failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No credentials at all.
+    Missing,
+    /// A header is present but malformed: (sub-code, message) for the `error_chain`.
+    Malformed(u32, &'static str),
+    /// Unknown or disabled token.
+    BadToken,
+    /// Unknown email or key.
+    BadKey,
+}
+
+/// Everything the service layer can fail with; `http::error` maps each variant to a status and code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input.
+    #[error("invalid request: {}", .0.message)]
+    Invalid(Invalid),
+    /// Authentication failed.
+    #[error("authentication failed: {0:?}")]
+    Unauthenticated(AuthFailure),
+    /// Authenticated without the permission or the zone.
+    #[error("forbidden")]
+    Forbidden,
+    /// Unknown zone or certificate.
+    #[error("not found")]
+    NotFound,
+    /// Rate limited for this many seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
+    /// The database cannot be reached.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A validation error about `pointer`.
+    pub fn invalid(code: u32, message: impl Into<String>, pointer: Option<&str>) -> Self {
+        Self::Invalid(Invalid {
+            code,
+            message: message.into(),
+            pointer: pointer.map(str::to_owned),
+        })
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(msg) => Self::Unavailable(msg),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Result alias of the service layer.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

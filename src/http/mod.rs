@@ -1,0 +1,72 @@
+//! The HTTP surface: the Cloudflare v4 API (under `/client/v4` and at the root) and operations.
+
+pub mod auth;
+pub mod certificates;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use crate::service::Services;
+
+fn v4_api() -> Router<Arc<Services>> {
+    Router::new()
+        .route(
+            "/zones/{zone_id}/client_certificates",
+            get(certificates::list).post(certificates::create),
+        )
+        .route(
+            "/zones/{zone_id}/client_certificates/{cert_id}",
+            get(certificates::get_one)
+                .delete(certificates::revoke)
+                .patch(certificates::reactivate),
+        )
+        .method_not_allowed_fallback(ops::method_not_allowed)
+}
+
+/// The whole application router.
+pub fn router(services: Arc<Services>, body_limit: usize) -> Router {
+    Router::new()
+        .nest("/client/v4", v4_api())
+        .merge(v4_api())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::no_route)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(middleware::from_fn_with_state(services.clone(), observe))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(services)
+}
+
+/// One log line and one metric sample per request: method, matched route, status, latency.
+async fn observe(State(s): State<Arc<Services>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = res.status().as_u16();
+    s.metrics
+        .record_request(method.as_str(), &route, status, elapsed.as_secs_f64());
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = format_args!("{:.2}", elapsed.as_secs_f64() * 1000.0),
+        "request"
+    );
+    res
+}

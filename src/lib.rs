@@ -1,0 +1,20 @@
+//! mtls-ca: a self-hosted certificate authority for mutual-TLS client certificates, with an HTTP
+//! API compatible with Cloudflare's API Shield client-certificate API.
+//!
+//! Data flows one way: `http` -> `service` -> (`db`, `signer`); `worker` and `cli` -> `service`.
+//! `signer` is the only code that holds the CA private key.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod model;
+pub mod service;
+pub mod signer;
+pub mod worker;

@@ -1,0 +1,268 @@
+//! Domain values with parse constructors: identifiers, permissions, statuses, key algorithms.
+//!
+//! Nothing here does I/O; every type that arrives from outside has a `parse` that rejects bad input.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+
+/// Why a value could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// Fills `n` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // SystemRandom only fails when the OS has no entropy source at all; nothing can go on then.
+    #[allow(clippy::expect_used)]
+    SystemRandom::new()
+        .fill(&mut buf)
+        .expect("the operating system random number generator failed");
+    buf
+}
+
+/// A fresh random 128-bit identifier as 32 lowercase hex digits (tokens, users, accounts).
+pub fn random_hex_id() -> String {
+    hex::encode(random_bytes::<16>())
+}
+
+fn is_hex32(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+macro_rules! hex_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh random identifier (128 bits, 32 lowercase hex digits).
+            pub fn generate() -> Self {
+                Self(random_hex_id())
+            }
+
+            /// Accepts exactly 32 lowercase hex digits.
+            pub fn parse(s: &str) -> Result<Self, ParseError> {
+                if is_hex32(s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(ParseError(format!(
+                        "{} must be 32 lowercase hex digits",
+                        stringify!($name)
+                    )))
+                }
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+hex_id!(
+    /// An account identifier.
+    AccountId
+);
+hex_id!(
+    /// A zone identifier.
+    ZoneId
+);
+hex_id!(
+    /// A client-certificate identifier.
+    CertId
+);
+
+/// What a credential may do: read = GET, write = everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    /// GET only.
+    Read,
+    /// Every method.
+    Write,
+}
+
+impl Permission {
+    /// The stored and displayed spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+}
+
+impl FromStr for Permission {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        match s {
+            "read" => Ok(Self::Read),
+            "write" => Ok(Self::Write),
+            other => Err(ParseError(format!(
+                "permission must be read or write, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The life cycle of a client certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertStatus {
+    /// Valid and not revoked.
+    Active,
+    /// A DELETE was accepted; the worker will revoke it.
+    PendingRevocation,
+    /// Published as revoked.
+    Revoked,
+    /// A PATCH was accepted; the worker will reactivate it.
+    PendingReactivation,
+}
+
+impl CertStatus {
+    /// Every status, in life-cycle order.
+    pub const ALL: [CertStatus; 4] = [
+        Self::Active,
+        Self::PendingRevocation,
+        Self::Revoked,
+        Self::PendingReactivation,
+    ];
+
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::PendingRevocation => "pending_revocation",
+            Self::Revoked => "revoked",
+            Self::PendingReactivation => "pending_reactivation",
+        }
+    }
+}
+
+impl FromStr for CertStatus {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| ParseError(format!("unknown certificate status {s:?}")))
+    }
+}
+
+/// The key algorithm of a CA, chosen when the CA is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyAlgorithm {
+    /// ECDSA on P-256 with SHA-256 (the default).
+    #[serde(rename = "ecdsa-p256")]
+    EcdsaP256,
+    /// ECDSA on P-384 with SHA-384.
+    #[serde(rename = "ecdsa-p384")]
+    EcdsaP384,
+    /// RSA 2048 with SHA-256.
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+    /// RSA 3072 with SHA-256.
+    #[serde(rename = "rsa-3072")]
+    Rsa3072,
+    /// RSA 4096 with SHA-256.
+    #[serde(rename = "rsa-4096")]
+    Rsa4096,
+    /// Ed25519.
+    #[serde(rename = "ed25519")]
+    Ed25519,
+}
+
+impl KeyAlgorithm {
+    /// Every algorithm.
+    pub const ALL: [KeyAlgorithm; 6] = [
+        Self::EcdsaP256,
+        Self::EcdsaP384,
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::Ed25519,
+    ];
+
+    /// The configuration spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EcdsaP256 => "ecdsa-p256",
+            Self::EcdsaP384 => "ecdsa-p384",
+            Self::Rsa2048 => "rsa-2048",
+            Self::Rsa3072 => "rsa-3072",
+            Self::Rsa4096 => "rsa-4096",
+            Self::Ed25519 => "ed25519",
+        }
+    }
+
+    /// The signature algorithm a CA of this key signs with, in Go's spelling (Cloudflare's `signature`).
+    pub fn signature_name(self) -> &'static str {
+        match self {
+            Self::EcdsaP256 => "ECDSAWithSHA256",
+            Self::EcdsaP384 => "ECDSAWithSHA384",
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => "SHA256WithRSA",
+            Self::Ed25519 => "Ed25519",
+        }
+    }
+}
+
+impl FromStr for KeyAlgorithm {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|a| a.as_str()).collect();
+                ParseError(format!(
+                    "unknown key algorithm {s:?}; expected one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_ids_accept_only_32_lowercase_hex_digits() {
+        let id = ZoneId::generate();
+        assert_eq!(ZoneId::parse(id.as_str()), Ok(id.clone()));
+        assert!(
+            ZoneId::parse(&id.as_str().to_uppercase()).is_err()
+                || id.as_str().bytes().all(|b| b.is_ascii_digit())
+        );
+        assert!(ZoneId::parse("abc").is_err());
+        assert!(ZoneId::parse(&"g".repeat(32)).is_err());
+        assert!(CertId::parse(&"0".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn statuses_and_algorithms_round_trip_through_their_spelling() {
+        for st in CertStatus::ALL {
+            assert_eq!(st.as_str().parse::<CertStatus>(), Ok(st));
+        }
+        for alg in KeyAlgorithm::ALL {
+            assert_eq!(alg.as_str().parse::<KeyAlgorithm>(), Ok(alg));
+        }
+        assert!("all".parse::<CertStatus>().is_err());
+        assert!("dsa".parse::<KeyAlgorithm>().is_err());
+        assert_eq!("write".parse::<Permission>(), Ok(Permission::Write));
+        assert!("admin".parse::<Permission>().is_err());
+    }
+}
