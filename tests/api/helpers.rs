@@ -1,0 +1,288 @@
+//! Test harness: spawn the app on a fresh database, typed request helpers, CSR factories.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use mtls_ca::app::App;
+use mtls_ca::config::Settings;
+use mtls_ca::model::{Permission, ZoneId};
+use mtls_ca::service::Services;
+use reqwest::{Method, Response, StatusCode};
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// Which engine a test database lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// A file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the server `TEST_DATABASE_URL` names.
+    Postgres,
+}
+
+/// The engines to run a test on: SQLite always, Postgres when `TEST_DATABASE_URL` is set.
+pub fn engines() -> Vec<Engine> {
+    let mut v = vec![Engine::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(Engine::Postgres);
+    }
+    v
+}
+
+/// A fresh, empty database; dropped with the temp dir (SQLite) or left for the server to hold.
+pub struct TestDb {
+    /// The URL to give the app.
+    pub url: String,
+    /// Keeps the SQLite folder alive.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// Creates an empty database on `engine`.
+    pub async fn new(engine: Engine) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match engine {
+            Engine::Sqlite => format!("sqlite://{}", dir.path().join("ca.db").display()),
+            Engine::Postgres => {
+                use sqlx::Connection;
+                let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("mtlsca_test_{}", mtls_ca::model::random_hex_id());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                url.to_string()
+            }
+        };
+        TestDb { url, dir }
+    }
+}
+
+/// Settings for a test app on `url`.
+pub fn settings(url: &str) -> Settings {
+    Settings {
+        database_url: url.to_owned(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        // The worker is driven through run_once unless a test asks for the scheduler.
+        worker_interval: 3600,
+        db_max_connections: 8,
+        ..Settings::default()
+    }
+}
+
+/// A running app with a zone and a write token ready.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The app's services, for driving the worker and reading state.
+    pub services: Arc<Services>,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    /// A zone created for the test.
+    pub zone: String,
+    /// A write token for every zone.
+    pub token: String,
+    /// The database URL (to restart on it).
+    pub db_url: String,
+    /// The engine.
+    pub engine: Engine,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    db: Option<TestDb>,
+}
+
+impl TestApp {
+    /// A fresh app on a fresh database of `engine`.
+    pub async fn spawn(engine: Engine) -> TestApp {
+        let db = TestDb::new(engine).await;
+        let s = settings(&db.url);
+        let mut app = Self::start(s, engine).await;
+        app.db = Some(db);
+        app
+    }
+
+    /// An app with custom settings (the database must exist or be creatable).
+    pub async fn start(settings: Settings, engine: Engine) -> TestApp {
+        let db_url = settings.database_url.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{addr}"));
+        }
+        let app = App::build(settings).await.expect("app builds");
+        let services = app.services.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        let now = mtls_ca::clock::now();
+        let zone = services
+            .create_zone(&format!("zone-{}.example", mtls_ca::model::random_hex_id()), now)
+            .await
+            .expect("zone")
+            .id;
+        let token = services
+            .create_token("test", Permission::Write, &[], now)
+            .await
+            .expect("token")
+            .expose_secret()
+            .to_owned();
+        TestApp {
+            base: format!("http://{addr}"),
+            services,
+            client: reqwest::Client::new(),
+            zone,
+            token,
+            db_url,
+            engine,
+            stop: Some(stop),
+            task: Some(task),
+            db: None,
+        }
+    }
+
+    /// Stops the server gracefully and waits for it; returns the database so it can be reused.
+    pub async fn stop(mut self) -> Option<TestDb> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server stopped cleanly");
+        }
+        self.db.take()
+    }
+
+    /// Restarts on the same database: stop, then start a new app with the same settings.
+    pub async fn restart(self) -> TestApp {
+        let (engine, url, zone, token) = (self.engine, self.db_url.clone(), self.zone.clone(), self.token.clone());
+        let db = self.stop().await;
+        let mut app = Self::start(settings(&url), engine).await;
+        app.zone = zone;
+        app.token = token;
+        app.db = db;
+        app
+    }
+
+    /// Creates another zone.
+    pub async fn new_zone(&self) -> String {
+        self.services
+            .create_zone(
+                &format!("zone-{}.example", mtls_ca::model::random_hex_id()),
+                mtls_ca::clock::now(),
+            )
+            .await
+            .expect("zone")
+            .id
+    }
+
+    /// Creates a token with `permission`, limited to `zones` (empty = all).
+    pub async fn new_token(&self, permission: Permission, zones: &[&str]) -> String {
+        let zones: Vec<ZoneId> = zones.iter().map(|z| ZoneId::parse(z).expect("zone id")).collect();
+        self.services
+            .create_token("scoped", permission, &zones, mtls_ca::clock::now())
+            .await
+            .expect("token")
+            .expose_secret()
+            .to_owned()
+    }
+
+    /// `{base}/client/v4{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/client/v4{path}", self.base)
+    }
+
+    /// `/zones/{zone}/client_certificates`.
+    pub fn certs_path(&self) -> String {
+        format!("/zones/{}/client_certificates", self.zone)
+    }
+
+    /// A request with the test's write token.
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    /// POSTs a CSR to the test zone.
+    pub async fn create(&self, csr: &str, days: i64) -> Response {
+        self.req(Method::POST, &self.certs_path())
+            .json(&json!({ "csr": csr, "validity_days": days }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a certificate and returns its `result`, asserting success.
+    pub async fn issue(&self, csr: &str, days: i64) -> Value {
+        let res = self.create(csr, days).await;
+        let (status, body) = json_of(res).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["result"].clone()
+    }
+
+    /// GET, DELETE or PATCH a certificate of the test zone.
+    pub async fn on_cert(&self, method: Method, id: &str) -> (StatusCode, Value) {
+        let res = self
+            .req(method, &format!("{}/{id}", self.certs_path()))
+            .send()
+            .await
+            .expect("request");
+        json_of(res).await
+    }
+
+    /// GET the list with a query string.
+    pub async fn list(&self, query: &str) -> (StatusCode, Value) {
+        let res = self
+            .req(Method::GET, &format!("{}?{query}", self.certs_path()))
+            .send()
+            .await
+            .expect("request");
+        json_of(res).await
+    }
+
+    /// Runs the worker once.
+    pub async fn run_worker(&self) -> mtls_ca::worker::Outcome {
+        mtls_ca::worker::run_once(&self.services, mtls_ca::clock::now())
+            .await
+            .expect("worker run")
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn json_of(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// A PEM CSR for a fresh P-256 key with `cn` and the usual subject fields.
+pub fn csr_p256(cn: &str) -> String {
+    csr_with(&rcgen::PKCS_ECDSA_P256_SHA256, cn)
+}
+
+/// A PEM CSR for a fresh key of `alg` with subject CN, C, ST, L, O, OU.
+pub fn csr_with(alg: &'static rcgen::SignatureAlgorithm, cn: &str) -> String {
+    let key = rcgen::KeyPair::generate_for(alg).expect("key");
+    csr_for_key(&key, cn)
+}
+
+/// A PEM CSR for `key`.
+pub fn csr_for_key(key: &rcgen::KeyPair, cn: &str) -> String {
+    let mut params = rcgen::CertificateParams::new(vec![format!("{cn}.svc.internal")]).expect("params");
+    let dn = &mut params.distinguished_name;
+    dn.push(rcgen::DnType::CommonName, cn);
+    dn.push(rcgen::DnType::CountryName, "US");
+    dn.push(rcgen::DnType::StateOrProvinceName, "California");
+    dn.push(rcgen::DnType::LocalityName, "San Francisco");
+    dn.push(rcgen::DnType::OrganizationName, "Example Inc");
+    dn.push(rcgen::DnType::OrganizationalUnitName, "Platform");
+    params.serialize_request(key).expect("csr").pem().expect("pem")
+}

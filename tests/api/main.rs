@@ -1,0 +1,10 @@
+//! The integration suite: the real app on 127.0.0.1:0 with a fresh database per test, driven over HTTP.
+//! Runs on SQLite always and on Postgres too when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod auth;
+mod certificates;
+mod cli;
+mod errors;
+mod lifecycle;
