@@ -27,3 +27,71 @@ async fn a_csr_is_issued_as_an_active_certificate_with_the_contract_fields() {
         app.stop().await;
     }
 }
+
+fn ids_of(body: &serde_json::Value) -> Vec<String> {
+    body["result"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_page_oldest_first_with_clamping_filters_and_offset_limit_cuts() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            ids.push(app.issue(&csr_p256(&format!("c{i}")), 5).await["id"].as_str().expect("id").to_owned());
+        }
+        // Default page: everything, oldest first.
+        let (s, b) = app.list("").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(ids_of(&b), ids);
+        assert_eq!(
+            b["result_info"],
+            serde_json::json!({"page": 1, "per_page": 20, "count": 12, "total_count": 12, "total_pages": 1})
+        );
+        // per_page below 5 is clamped to 5; floats are accepted.
+        let (_, b) = app.list("per_page=1&page=2.0").await;
+        assert_eq!(ids_of(&b), ids[5..10]);
+        assert_eq!(b["result_info"]["per_page"], 5);
+        assert_eq!(b["result_info"]["total_pages"], 3);
+        // above 50 is clamped to 50.
+        let (_, b) = app.list("per_page=1000").await;
+        assert_eq!(b["result_info"]["per_page"], 50);
+        // A page past the end is an empty 200.
+        let (s, b) = app.list("per_page=5&page=4").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b["result"], serde_json::json!([]));
+        assert_eq!(b["result_info"]["count"], 0);
+        // offset/limit cut first, then pages walk the cut.
+        let (_, b) = app.list("offset=2&limit=7&per_page=5&page=2").await;
+        assert_eq!(ids_of(&b), ids[7..9]);
+        assert_eq!(b["result_info"]["total_count"], 7);
+        // Status filter.
+        app.on_cert(reqwest::Method::DELETE, &ids[3]).await;
+        let (_, b) = app.list("status=pending_revocation").await;
+        assert_eq!(ids_of(&b), vec![ids[3].clone()]);
+        let (_, b) = app.list("status=active").await;
+        assert_eq!(b["result_info"]["total_count"], 11);
+        let (_, b) = app.list("status=all").await;
+        assert_eq!(b["result_info"]["total_count"], 12);
+        // New certificates do not shift earlier pages.
+        let (_, first) = app.list("per_page=5").await;
+        app.issue(&csr_p256("late"), 5).await;
+        let (_, again) = app.list("per_page=5").await;
+        assert_eq!(ids_of(&first), ids_of(&again));
+        // Another zone sees none of them.
+        let other = app.new_zone().await;
+        let res = app
+            .req(reqwest::Method::GET, &format!("/zones/{other}/client_certificates"))
+            .send()
+            .await
+            .expect("list");
+        let (_, b) = json_of(res).await;
+        assert_eq!(b["result_info"]["total_count"], 0);
+        app.stop().await;
+    }
+}

@@ -8,3 +8,4 @@ mod certificates;
 mod cli;
 mod errors;
 mod lifecycle;
+mod x509;
