@@ -8,4 +8,5 @@ mod certificates;
 mod cli;
 mod errors;
 mod lifecycle;
+mod sdk;
 mod x509;
