@@ -1,0 +1,187 @@
+//! Issuance benchmark: drives `POST /zones/{id}/client_certificates` over HTTP and prints
+//! certificates/s and p50/p99 latency per run, then the median of the runs.
+//!
+//! `cargo bench --bench issuance -- [--requests N] [--concurrency C] [--runs R] [--batch-size B]
+//!  [--database-url URL]` — SQLite in a temp folder by default; with a `postgres://` URL each run
+//! gets a fresh database created next to the one the URL names.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use mtls_ca::app::App;
+use mtls_ca::config::Settings;
+use mtls_ca::model::Permission;
+use secrecy::ExposeSecret;
+use sqlx::Connection;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Certificates issued per run (after a warm-up of 200).
+    #[arg(long, default_value_t = 5000)]
+    requests: usize,
+    /// Concurrent HTTP connections.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Runs; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Most certificates per commit (1 = one commit per request).
+    #[arg(long, default_value_t = 256)]
+    batch_size: usize,
+    /// `postgres://...` to benchmark Postgres; SQLite otherwise.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+struct RunResult {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn fresh_database(args: &Args, dir: &tempfile::TempDir) -> anyhow::Result<String> {
+    match &args.database_url {
+        None => Ok(format!("sqlite://{}", dir.path().join("bench.db").display())),
+        Some(admin) => {
+            let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
+            let mut conn = sqlx::PgConnection::connect(admin).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+            let mut url = url::Url::parse(admin)?;
+            url.set_path(&name);
+            Ok(url.to_string())
+        }
+    }
+}
+
+fn csr(i: usize) -> anyhow::Result<String> {
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(vec![format!("svc-{i}.internal")])?;
+    params.distinguished_name.push(rcgen::DnType::CommonName, format!("svc-{i}"));
+    Ok(params.serialize_request(&key)?.pem()?)
+}
+
+async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResult> {
+    let dir = tempfile::tempdir()?;
+    let settings = Settings {
+        database_url: fresh_database(args, &dir).await?,
+        listen: "127.0.0.1:0".parse()?,
+        worker_interval: 3600,
+        write_batch_size: args.batch_size,
+        db_max_connections: 16,
+        ..Settings::default()
+    };
+    let app = App::build(settings).await?;
+    let services = app.services.clone();
+    let now = mtls_ca::clock::now();
+    let zone = services.create_zone("bench.example", now).await?.id;
+    let token = services
+        .create_token("bench", Permission::Write, &[], now)
+        .await?
+        .expose_secret()
+        .to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!(
+        "http://{}/client/v4/zones/{zone}/client_certificates",
+        listener.local_addr()?
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+
+    let drive = |total: usize| {
+        let (client, url, token, csrs) = (client.clone(), url.clone(), token.clone(), csrs.clone());
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..args.concurrency)
+            .map(|_| {
+                let (client, url, token, csrs, next) =
+                    (client.clone(), url.clone(), token.clone(), csrs.clone(), next.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= total {
+                            break;
+                        }
+                        let body = serde_json::json!({"csr": csrs[i % csrs.len()], "validity_days": 30});
+                        let start = Instant::now();
+                        let res = client.post(&url).bearer_auth(&token).json(&body).send().await?;
+                        let status = res.status();
+                        let _ = res.bytes().await?;
+                        anyhow::ensure!(status.is_success(), "issuance failed with {status}");
+                        latencies.push(start.elapsed());
+                    }
+                    Ok::<_, anyhow::Error>(latencies)
+                })
+            })
+            .collect();
+        async move {
+            let mut all = Vec::with_capacity(total);
+            for t in tasks {
+                all.extend(t.await??);
+            }
+            Ok::<_, anyhow::Error>(all)
+        }
+    };
+
+    drive(200).await?;
+    let start = Instant::now();
+    let mut latencies = drive(args.requests).await?;
+    let elapsed = start.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let result = RunResult {
+        per_second: args.requests as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+    };
+    let _ = stop.send(());
+    server.await??;
+    Ok(result)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let engine = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+    let csrs = Arc::new((0..64).map(csr).collect::<anyhow::Result<Vec<_>>>()?);
+    println!(
+        "issuance over HTTP: engine={engine} CA=ecdsa-p256 CSR=p256 concurrency={} requests={} batch_size={}",
+        args.concurrency, args.requests, args.batch_size
+    );
+    let mut rates = Vec::new();
+    let mut p50s = Vec::new();
+    let mut p99s = Vec::new();
+    for run in 1..=args.runs {
+        let r = one_run(&args, csrs.clone()).await?;
+        println!(
+            "run {run}: {:.0} certificates/s  p50 {:.2} ms  p99 {:.2} ms",
+            r.per_second,
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3
+        );
+        rates.push(r.per_second);
+        p50s.push(r.p50.as_secs_f64() * 1e3);
+        p99s.push(r.p99.as_secs_f64() * 1e3);
+    }
+    println!(
+        "median of {}: {:.0} certificates/s  p50 {:.2} ms  p99 {:.2} ms",
+        args.runs,
+        median(rates),
+        median(p50s),
+        median(p99s)
+    );
+    Ok(())
+}
