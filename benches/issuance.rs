@@ -45,11 +45,16 @@ struct RunResult {
 
 async fn fresh_database(args: &Args, dir: &tempfile::TempDir) -> anyhow::Result<String> {
     match &args.database_url {
-        None => Ok(format!("sqlite://{}", dir.path().join("bench.db").display())),
+        None => Ok(format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        )),
         Some(admin) => {
             let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
             let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
             let mut url = url::Url::parse(admin)?;
             url.set_path(&name);
             Ok(url.to_string())
@@ -60,7 +65,9 @@ async fn fresh_database(args: &Args, dir: &tempfile::TempDir) -> anyhow::Result<
 fn csr(i: usize) -> anyhow::Result<String> {
     let key = rcgen::KeyPair::generate()?;
     let mut params = rcgen::CertificateParams::new(vec![format!("svc-{i}.internal")])?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, format!("svc-{i}"));
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("svc-{i}"));
     Ok(params.serialize_request(&key)?.pem()?)
 }
 
@@ -101,8 +108,13 @@ async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResul
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let tasks: Vec<_> = (0..args.concurrency)
             .map(|_| {
-                let (client, url, token, csrs, next) =
-                    (client.clone(), url.clone(), token.clone(), csrs.clone(), next.clone());
+                let (client, url, token, csrs, next) = (
+                    client.clone(),
+                    url.clone(),
+                    token.clone(),
+                    csrs.clone(),
+                    next.clone(),
+                );
                 tokio::spawn(async move {
                     let mut latencies = Vec::new();
                     loop {
@@ -110,9 +122,15 @@ async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResul
                         if i >= total {
                             break;
                         }
-                        let body = serde_json::json!({"csr": csrs[i % csrs.len()], "validity_days": 30});
+                        let body =
+                            serde_json::json!({"csr": csrs[i % csrs.len()], "validity_days": 30});
                         let start = Instant::now();
-                        let res = client.post(&url).bearer_auth(&token).json(&body).send().await?;
+                        let res = client
+                            .post(&url)
+                            .bearer_auth(&token)
+                            .json(&body)
+                            .send()
+                            .await?;
                         let status = res.status();
                         let _ = res.bytes().await?;
                         anyhow::ensure!(status.is_success(), "issuance failed with {status}");
@@ -155,7 +173,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let engine = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+    let engine = if args.database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let csrs = Arc::new((0..64).map(csr).collect::<anyhow::Result<Vec<_>>>()?);
     println!(
         "issuance over HTTP: engine={engine} CA=ecdsa-p256 CSR=p256 concurrency={} requests={} batch_size={}",

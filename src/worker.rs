@@ -11,6 +11,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock;
 use crate::db::certificates as repo;
+use crate::db::leases;
 use crate::model::CertStatus;
 use crate::service::Services;
 
@@ -59,7 +60,23 @@ async fn complete(s: &Services, from: CertStatus, to: CertStatus, now: i64) -> a
     Ok(moved)
 }
 
-/// Runs `run_once` every `interval` until `shutdown` completes. Overlapping ticks are skipped.
+/// The lease that makes one replica at a time run the worker.
+pub const LEASE: &str = "worker";
+
+/// One scheduled tick: takes (or renews) the worker lease for `lease_secs`, and runs `run_once`
+/// only when this replica holds it. Returns `None` when another replica holds the lease.
+pub async fn tick(s: &Services, now: i64, lease_secs: i64) -> anyhow::Result<Option<Outcome>> {
+    let held = leases::acquire(&s.db, LEASE, &s.instance_id, now, now + lease_secs)
+        .await
+        .context("taking the worker lease")?;
+    if !held {
+        return Ok(None);
+    }
+    run_once(s, now).await.map(Some)
+}
+
+/// Runs `tick` every `interval` until `shutdown` completes, then gives the lease up.
+/// Overlapping ticks are skipped. A replica that dies loses the lease after three intervals.
 pub async fn run_scheduled(
     services: Arc<Services>,
     interval: Duration,
@@ -69,14 +86,17 @@ pub async fn run_scheduled(
         .await
         .context("creating the scheduler")?;
     let busy = Arc::new(Mutex::new(()));
+    let lease_secs = i64::try_from(interval.as_secs().saturating_mul(3).max(3)).unwrap_or(i64::MAX);
+    let for_release = services.clone();
+    let busy_release = busy.clone();
     let job = Job::new_repeated_async(interval, move |_id, _sched| {
         let (services, busy) = (services.clone(), busy.clone());
         Box::pin(async move {
             let Ok(_guard) = busy.try_lock() else {
                 return;
             };
-            match run_once(&services, clock::now()).await {
-                Ok(o) if o != Outcome::default() => {
+            match tick(&services, clock::now(), lease_secs).await {
+                Ok(Some(o)) if o != Outcome::default() => {
                     tracing::info!(
                         revoked = o.revoked,
                         reactivated = o.reactivated,
@@ -96,5 +116,10 @@ pub async fn run_scheduled(
         .shutdown()
         .await
         .context("stopping the scheduler")?;
+    // Wait for a run in progress, then hand the lease on.
+    let _idle = busy_release.lock().await;
+    if let Err(e) = leases::release(&for_release.db, LEASE, &for_release.instance_id).await {
+        tracing::warn!(error = %e, "could not release the worker lease");
+    }
     Ok(())
 }

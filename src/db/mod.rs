@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod certificates;
 pub mod credentials;
+pub mod leases;
 pub mod zones;
 
 use std::str::FromStr;

@@ -45,6 +45,8 @@ pub struct Services {
     pub ca: Ca,
     /// Base URL written into certificates.
     pub public_url: String,
+    /// Random id of this process, the holder name for leases.
+    pub instance_id: String,
     writer: writer::CertWriter,
     limiter: Option<limiter::Limiter>,
 }
@@ -88,6 +90,7 @@ impl Services {
             account_id,
             ca,
             public_url: settings.public_url(),
+            instance_id: random_hex_id(),
             writer,
             limiter: limiter::Limiter::new(settings.rate_limit_per_second),
         }))

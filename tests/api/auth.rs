@@ -24,7 +24,11 @@ async fn row_as_text(app: &TestApp, table: &str, column: &str, value: &str) -> V
     match &app.services.db {
         mtls_ca::db::Db::Sqlite(pool) => {
             use sqlx::{Column, Row, TypeInfo, ValueRef};
-            let row = sqlx::query(&sql).bind(value).fetch_one(pool).await.expect("row");
+            let row = sqlx::query(&sql)
+                .bind(value)
+                .fetch_one(pool)
+                .await
+                .expect("row");
             (0..row.columns().len())
                 .map(|i| {
                     let raw = row.try_get_raw(i).expect("column");
@@ -43,7 +47,11 @@ async fn row_as_text(app: &TestApp, table: &str, column: &str, value: &str) -> V
             use sqlx::Row;
             // Postgres renders any row as text through a row-to-JSON cast.
             let sql = format!("SELECT row_to_json(t)::text FROM ({sql}) t");
-            let row = sqlx::query(&sql).bind(value).fetch_one(pool).await.expect("row");
+            let row = sqlx::query(&sql)
+                .bind(value)
+                .fetch_one(pool)
+                .await
+                .expect("row");
             vec![row.get::<String, _>(0)]
         }
     }
@@ -103,13 +111,21 @@ async fn a_malformed_authorization_or_x_auth_header_is_400_6003_with_an_error_ch
             let err = assert_failure(status, &body, StatusCode::BAD_REQUEST, 6003);
             let chain = err["error_chain"].as_array().expect("an error_chain");
             assert!(!chain.is_empty(), "{value:?}: {body}");
-            assert!(chain.iter().all(|c| c["code"].is_u64() && c["message"].is_string()));
+            assert!(chain
+                .iter()
+                .all(|c| c["code"].is_u64() && c["message"].is_string()));
         }
         let x_auth: [&[(&str, &str)]; 6] = [
             &[("X-Auth-Email", "ops@example.com")],
             &[("X-Auth-Key", "mtlscak_abc")],
-            &[("X-Auth-Email", "not-an-email"), ("X-Auth-Key", "mtlscak_abc")],
-            &[("X-Auth-Email", "a b@example.com"), ("X-Auth-Key", "mtlscak_abc")],
+            &[
+                ("X-Auth-Email", "not-an-email"),
+                ("X-Auth-Key", "mtlscak_abc"),
+            ],
+            &[
+                ("X-Auth-Email", "a b@example.com"),
+                ("X-Auth-Key", "mtlscak_abc"),
+            ],
             &[("X-Auth-Email", "ops@example.com"), ("X-Auth-Key", "a b")],
             &[("X-Auth-Email", "ops@example.com"), ("X-Auth-Key", "")],
         ];
@@ -161,7 +177,11 @@ async fn an_unknown_token_is_401_1000_and_an_unknown_email_or_wrong_key_is_401_9
             .expect("user");
         let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
 
-        for token in ["mtlsca_doesnotexist", "abc", &app.token[..app.token.len() - 1]] {
+        for token in [
+            "mtlsca_doesnotexist",
+            "abc",
+            &app.token[..app.token.len() - 1],
+        ] {
             let (status, body) = send(anonymous(&app).bearer_auth(token)).await;
             assert_failure(status, &body, StatusCode::UNAUTHORIZED, 1000);
         }
@@ -395,7 +415,10 @@ async fn an_all_zones_token_gets_404_7003_for_an_unknown_zone_or_certificate() {
         }
         "#);
         let post = app
-            .req(Method::POST, &format!("/zones/{NO_SUCH_ID}/client_certificates"))
+            .req(
+                Method::POST,
+                &format!("/zones/{NO_SUCH_ID}/client_certificates"),
+            )
             .json(&json!({"csr": csr_p256("nowhere"), "validity_days": 5}));
         let (status, body) = send(post).await;
         assert_failure(status, &body, StatusCode::NOT_FOUND, 7003);
@@ -479,7 +502,11 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
         let app = TestApp::start(s, engine).await;
         let mut limited = None;
         for _ in 0..10 {
-            let res = app.req(Method::GET, &app.certs_path()).send().await.expect("request");
+            let res = app
+                .req(Method::GET, &app.certs_path())
+                .send()
+                .await
+                .expect("request");
             if res.status() == StatusCode::TOO_MANY_REQUESTS {
                 limited = Some(res);
                 break;

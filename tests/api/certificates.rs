@@ -20,8 +20,13 @@ async fn a_csr_is_issued_as_an_active_certificate_with_the_contract_fields() {
         assert_eq!(cert["organizational_unit"], "Platform");
         assert_eq!(cert["validity_days"], 30);
         assert_eq!(cert["signature"], "ECDSAWithSHA256");
-        assert_eq!(cert["certificate_authority"]["id"], app.services.ca.id.as_str());
-        let (status, got) = app.on_cert(reqwest::Method::GET, cert["id"].as_str().unwrap_or("")).await;
+        assert_eq!(
+            cert["certificate_authority"]["id"],
+            app.services.ca.id.as_str()
+        );
+        let (status, got) = app
+            .on_cert(reqwest::Method::GET, cert["id"].as_str().unwrap_or(""))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(got["result"], cert);
         app.stop().await;
@@ -43,7 +48,12 @@ async fn lists_page_oldest_first_with_clamping_filters_and_offset_limit_cuts() {
         let app = TestApp::spawn(engine).await;
         let mut ids = Vec::new();
         for i in 0..12 {
-            ids.push(app.issue(&csr_p256(&format!("c{i}")), 5).await["id"].as_str().expect("id").to_owned());
+            ids.push(
+                app.issue(&csr_p256(&format!("c{i}")), 5).await["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            );
         }
         // Default page: everything, oldest first.
         let (s, b) = app.list("").await;
@@ -86,7 +96,10 @@ async fn lists_page_oldest_first_with_clamping_filters_and_offset_limit_cuts() {
         // Another zone sees none of them.
         let other = app.new_zone().await;
         let res = app
-            .req(reqwest::Method::GET, &format!("/zones/{other}/client_certificates"))
+            .req(
+                reqwest::Method::GET,
+                &format!("/zones/{other}/client_certificates"),
+            )
             .send()
             .await
             .expect("list");

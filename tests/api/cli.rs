@@ -1,1 +1,560 @@
-//! (being written)
+//! The `mtls-ca` binary as an operator runs it (CONTRACT section 1): admin commands, `serve` as a child
+//! process on the same SQLite file, failures on stderr, signals, and the CA key passphrase.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Output, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+use crate::errors::NO_SUCH_ID;
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mtls-ca");
+/// Longest any one command may take (a passphrase-protected CA derives its key with scrypt).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A fresh folder with its own SQLite database; commands run inside it, with a clean environment.
+struct Home {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("ca.db").display());
+        Home { dir, url }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, args: &[&str], envs: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(self.dir.path());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("MTLS_CA_") {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.env_remove("RUST_LOG")
+            .env("MTLS_CA_DATABASE_URL", &self.url)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn run_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args, envs);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        tokio::time::timeout(COMMAND_TIMEOUT, cmd.output())
+            .await
+            .unwrap_or_else(|_| panic!("mtls-ca {args:?} did not finish in time"))
+            .expect("run mtls-ca")
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    async fn ok_with(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
+        let out = self.run_with(args, envs).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "mtls-ca {args:?} failed: {stderr}");
+        assert!(!stderr.contains("locked"), "mtls-ca {args:?}: {stderr}");
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        self.ok_with(args, &[]).await
+    }
+
+    /// Runs a command that must fail with one `error:` line on stderr; returns that line.
+    async fn fails_with(&self, args: &[&str], envs: &[(&str, &str)]) -> String {
+        let out = self.run_with(args, envs).await;
+        let stderr = String::from_utf8(out.stderr).expect("UTF-8 stderr");
+        assert!(!out.status.success(), "mtls-ca {args:?} {envs:?} succeeded");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "mtls-ca {args:?} {envs:?}: {stderr}");
+        assert!(lines[0].starts_with("error: "), "{stderr}");
+        lines[0].to_owned()
+    }
+
+    /// Starts `serve` on a free port and waits until `/healthz` answers.
+    async fn serve(&self) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let log = self.path(&format!("serve-{port}.log"));
+        let listen = format!("127.0.0.1:{port}");
+        let mut cmd = self.command(&["serve"], &[("MTLS_CA_LISTEN", &listen)]);
+        cmd.stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        let child = cmd.spawn().expect("spawn serve");
+        let mut server = Server {
+            child,
+            base: format!("http://{listen}"),
+            log,
+            client: reqwest::Client::new(),
+        };
+        server.wait_healthy().await;
+        server
+    }
+}
+
+/// A running `mtls-ca serve`; killed when dropped, so a failing test leaves nothing behind.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+    client: reqwest::Client,
+}
+
+impl Server {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    async fn wait_healthy(&mut self) {
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                panic!("serve exited with {status}: {}", self.log());
+            }
+            let health = self
+                .client
+                .get(format!("{}/healthz", self.base))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            if health.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("serve did not become healthy in 30 s: {}", self.log());
+    }
+
+    /// POSTs a CSR to `zone` with `auth` headers; returns status and body.
+    async fn issue(&self, zone: &str, auth: &[(&str, &str)], cn: &str) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(format!(
+                "{}/client/v4/zones/{zone}/client_certificates",
+                self.base
+            ))
+            .timeout(Duration::from_secs(30))
+            .json(&json!({"csr": csr_p256(cn), "validity_days": 30}));
+        for (name, value) in auth {
+            req = req.header(*name, *value);
+        }
+        json_of(req.send().await.expect("request")).await
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    async fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().expect("still running").to_string();
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(kill.success());
+        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("serve ignored SIGTERM for 10 s: {}", self.log()))
+            .expect("wait")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+fn last_line(stdout: &str) -> &str {
+    stdout.lines().last().unwrap_or("").trim()
+}
+
+fn is_hex32(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn openssl(args: &[&str], cwd: &Path) -> Output {
+    std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run openssl")
+}
+
+#[tokio::test]
+async fn credentials_printed_by_the_admin_commands_work_against_a_running_server() {
+    let home = Home::new();
+    let zone_a = last_line(&home.ok(&["zone", "create", "a.example"]).await).to_owned();
+    let zone_b = last_line(&home.ok(&["zone", "create", "b.example"]).await).to_owned();
+    assert!(is_hex32(&zone_a) && is_hex32(&zone_b), "{zone_a} {zone_b}");
+    let listed = home.ok(&["zone", "list"]).await;
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.contains(&zone_a) && listed.contains(&zone_b),
+        "{listed}"
+    );
+    assert!(listed.contains("a.example") && listed.contains("b.example"));
+
+    let token_out = home
+        .ok(&["token", "create", "--name", "all", "--permission", "write"])
+        .await;
+    let token = last_line(&token_out).to_owned();
+    assert!(token.starts_with("mtlsca_"), "{token_out}");
+    let scoped_args = [
+        "token",
+        "create",
+        "--name",
+        "a-only",
+        "--permission",
+        "write",
+        "--zone",
+        &zone_a,
+    ];
+    let scoped = last_line(&home.ok(&scoped_args).await).to_owned();
+    let key = last_line(
+        &home
+            .ok(&["user", "create", "--email", "ops@example.com"])
+            .await,
+    )
+    .to_owned();
+    assert!(!key.is_empty() && !key.contains(' '), "{key}");
+    home.ok(&["migrate"]).await;
+
+    let server = home.serve().await;
+    let (status, body) = server
+        .issue(&zone_a, &[("Authorization", &bearer(&token))], "all")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let leaf = body["result"]["certificate"]
+        .as_str()
+        .expect("PEM")
+        .to_owned();
+    let (status, body) = server
+        .issue(&zone_a, &[("Authorization", &bearer(&scoped))], "mine")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server
+        .issue(&zone_b, &[("Authorization", &bearer(&scoped))], "theirs")
+        .await;
+    assert_eq!(
+        (status, &body["errors"][0]["code"]),
+        (StatusCode::FORBIDDEN, &json!(10000)),
+        "{body}"
+    );
+    let by_key = [
+        ("X-Auth-Email", "ops@example.com"),
+        ("X-Auth-Key", key.as_str()),
+    ];
+    let (status, body) = server.issue(&zone_b, &by_key, "by-key").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Admin commands next to the running server, while it is busy writing.
+    let auth = bearer(&token);
+    let writes = async {
+        for i in 0..20 {
+            let (status, body) = server
+                .issue(&zone_a, &[("Authorization", &auth)], &format!("busy-{i}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    let admin = async {
+        let zone_c = last_line(&home.ok(&["zone", "create", "c.example"]).await).to_owned();
+        let late = home
+            .ok(&[
+                "token",
+                "create",
+                "--name",
+                "late",
+                "--permission",
+                "read",
+                "--zone",
+                &zone_c,
+            ])
+            .await;
+        home.ok(&["user", "create", "--email", "late@example.com"])
+            .await;
+        home.ok(&["migrate"]).await;
+        (zone_c, last_line(&late).to_owned())
+    };
+    let ((), (zone_c, late)) = tokio::join!(writes, admin);
+    assert!(home.ok(&["zone", "list"]).await.contains(&zone_c));
+    // The server sees the token another process just created.
+    let res = server
+        .client
+        .get(format!(
+            "{}/zones/{zone_c}/client_certificates",
+            server.base
+        ))
+        .bearer_auth(&late)
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["result"], json!([]));
+
+    // `ca export` prints the CA that signed the certificates the server issues.
+    let ca_pem = home.ok(&["ca", "export"]).await;
+    assert!(
+        ca_pem.starts_with("-----BEGIN CERTIFICATE-----"),
+        "{ca_pem}"
+    );
+    std::fs::write(home.path("exported.pem"), &ca_pem).expect("write CA");
+    std::fs::write(home.path("leaf.pem"), &leaf).expect("write leaf");
+    let subject = openssl(
+        &["x509", "-noout", "-subject", "-in", "exported.pem"],
+        home.dir.path(),
+    );
+    assert!(
+        subject.status.success(),
+        "{}",
+        String::from_utf8_lossy(&subject.stderr)
+    );
+    assert!(String::from_utf8_lossy(&subject.stdout).starts_with("subject="));
+    let verify = openssl(
+        &["verify", "-CAfile", "exported.pem", "leaf.pem"],
+        home.dir.path(),
+    );
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(
+        !server.log().contains("database is locked"),
+        "{}",
+        server.log()
+    );
+}
+
+#[tokio::test]
+async fn serve_exits_zero_promptly_on_sigterm() {
+    let home = Home::new();
+    let mut server = home.serve().await;
+    let status = server.terminate().await;
+    assert!(status.success(), "{status}: {}", server.log());
+    let refused = reqwest::get(format!("{}/healthz", server.base)).await;
+    assert!(refused.is_err(), "the port is released");
+}
+
+#[tokio::test]
+async fn bad_input_exits_non_zero_with_one_error_line_on_stderr() {
+    let home = Home::new();
+    home.ok(&["zone", "create", "dup.example"]).await;
+    home.ok(&["user", "create", "--email", "ops@example.com"])
+        .await;
+    let cases: [(&[&str], &[(&str, &str)], &str); 11] = [
+        (&["zone", "create", "dup.example"], &[], "dup.example"),
+        (&["zone", "create", ""], &[], ""),
+        (
+            &[
+                "token",
+                "create",
+                "--name",
+                "x",
+                "--permission",
+                "write",
+                "--zone",
+                "nothex",
+            ],
+            &[],
+            "nothex",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--name",
+                "x",
+                "--permission",
+                "write",
+                "--zone",
+                NO_SUCH_ID,
+            ],
+            &[],
+            "zone",
+        ),
+        (
+            &["token", "create", "--name", " ", "--permission", "write"],
+            &[],
+            "name",
+        ),
+        (
+            &["user", "create", "--email", "not-an-email"],
+            &[],
+            "not-an-email",
+        ),
+        (
+            &["user", "create", "--email", "ops@example.com"],
+            &[],
+            "ops@example.com",
+        ),
+        (
+            &["zone", "list"],
+            &[("MTLS_CA_DATABASE_URL", "mysql://x")],
+            "mysql://x",
+        ),
+        (
+            &["migrate"],
+            &[("MTLS_CA_DATABASE_URL", "mysql://x")],
+            "mysql://x",
+        ),
+        (
+            &["zone", "list"],
+            &[("MTLS_CA_KEY_ALGORITHM", "dsa")],
+            "dsa",
+        ),
+        (
+            &["zone", "list"],
+            &[("MTLS_CA_CONFIG", "missing.toml")],
+            "missing.toml",
+        ),
+    ];
+    for (args, envs, mentions) in cases {
+        let line = home.fails_with(args, envs).await;
+        assert!(line.contains(mentions), "{args:?}: {line}");
+    }
+    // Argument errors are clap's: only the exit status is ours to check.
+    for args in [
+        &["token", "create", "--name", "x", "--permission", "admin"][..],
+        &["token", "create", "--permission", "read"],
+        &["frobnicate"],
+    ] {
+        let out = home.run_with(args, &[]).await;
+        assert!(!out.status.success(), "{args:?}");
+    }
+    // Nothing half-made: still one zone.
+    assert_eq!(home.ok(&["zone", "list"]).await.lines().count(), 1);
+}
+
+#[tokio::test]
+async fn help_lists_the_commands() {
+    let home = Home::new();
+    let help = home.ok(&["--help"]).await;
+    for command in ["serve", "migrate", "zone", "token", "user", "ca"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(command)),
+            "{command} missing from:\n{help}"
+        );
+    }
+    let token_help = home.ok(&["token", "create", "--help"]).await;
+    for flag in ["--name", "--permission", "--zone"] {
+        assert!(token_help.contains(flag), "{token_help}");
+    }
+}
+
+#[tokio::test]
+async fn a_relative_sqlite_path_is_created_with_its_folder_before_serve_ever_ran() {
+    let home = Home::new();
+    let env = [("MTLS_CA_DATABASE_URL", "sqlite://data/nested/ca.db")];
+    let zone = home.ok_with(&["zone", "create", "rel.example"], &env).await;
+    assert!(is_hex32(last_line(&zone)), "{zone}");
+    assert!(home.path("data/nested/ca.db").is_file());
+    assert!(home
+        .ok_with(&["ca", "export"], &env)
+        .await
+        .contains("BEGIN CERTIFICATE"));
+}
+
+#[tokio::test]
+async fn a_ca_key_sealed_with_a_passphrase_needs_it_and_is_not_stored_in_the_clear() {
+    let home = Home::new();
+    let right = [("MTLS_CA_KEY_PASSPHRASE", "right")];
+    let first = home.ok_with(&["ca", "export"], &right).await;
+    assert!(first.contains("BEGIN CERTIFICATE"), "{first}");
+
+    let wrong = home
+        .fails_with(&["ca", "export"], &[("MTLS_CA_KEY_PASSPHRASE", "wrong")])
+        .await;
+    assert!(wrong.to_lowercase().contains("passphrase"), "{wrong}");
+    let missing = home.fails_with(&["ca", "export"], &[]).await;
+    assert!(missing.to_lowercase().contains("passphrase"), "{missing}");
+    // `serve` logs as it starts, then fails with the same reason.
+    let serve = home
+        .run_with(&["serve"], &[("MTLS_CA_LISTEN", "127.0.0.1:0")])
+        .await;
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    let last = stderr.lines().last().unwrap_or("");
+    assert!(!serve.status.success(), "{stderr}");
+    assert!(
+        last.starts_with("error: ") && last.contains("passphrase"),
+        "{stderr}"
+    );
+    assert_eq!(home.ok_with(&["ca", "export"], &right).await, first);
+
+    // At rest the key is an EncryptedPrivateKeyInfo that openssl opens with the passphrase only.
+    let pool = sqlx::SqlitePool::connect(&home.url)
+        .await
+        .expect("open the database");
+    let (der, encrypted): (Vec<u8>, bool) =
+        sqlx::query_as("SELECT private_key, key_encrypted FROM certificate_authorities")
+            .fetch_one(&pool)
+            .await
+            .expect("the CA row");
+    pool.close().await;
+    assert!(encrypted);
+    assert!(pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice()).is_ok());
+    std::fs::write(home.path("key.der"), &der).expect("write key");
+    std::fs::write(home.path("ca.pem"), &first).expect("write CA");
+    let dir = home.dir.path();
+    let plain = openssl(
+        &["pkcs8", "-inform", "DER", "-nocrypt", "-in", "key.der"],
+        dir,
+    );
+    assert!(
+        !plain.status.success(),
+        "the stored key is a plaintext PKCS#8"
+    );
+    let bad = openssl(
+        &[
+            "pkcs8",
+            "-inform",
+            "DER",
+            "-in",
+            "key.der",
+            "-passin",
+            "pass:wrong",
+        ],
+        dir,
+    );
+    assert!(!bad.status.success());
+    let opened = openssl(
+        &[
+            "pkcs8",
+            "-inform",
+            "DER",
+            "-in",
+            "key.der",
+            "-passin",
+            "pass:right",
+            "-out",
+            "key.pem",
+        ],
+        dir,
+    );
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    // And it is the key of the exported CA certificate.
+    let key_pub = openssl(&["pkey", "-in", "key.pem", "-pubout"], dir);
+    let cert_pub = openssl(&["x509", "-in", "ca.pem", "-noout", "-pubkey"], dir);
+    assert!(key_pub.status.success() && cert_pub.status.success());
+    assert_eq!(key_pub.stdout, cert_pub.stdout);
+}

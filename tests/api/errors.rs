@@ -69,11 +69,23 @@ fn tampered_csr() -> String {
 
 fn openssl_csr(newkey: &[&str]) -> String {
     let out = std::process::Command::new("openssl")
-        .args(["req", "-new", "-nodes", "-keyout", "/dev/null", "-subj", "/CN=x"])
+        .args([
+            "req",
+            "-new",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=x",
+        ])
         .args(newkey)
         .output()
         .expect("run openssl");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("PEM")
 }
 
@@ -83,7 +95,8 @@ async fn a_rejected_create_body_gets_its_stable_code_status_and_pointer() {
     let body = |v: Value| Some(v.to_string());
     let rsa1024 = openssl_csr(&["-newkey", "rsa:1024"]);
     let p521 = openssl_csr(&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]);
-    let garbage_pem = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+    let garbage_pem =
+        "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
     let json_type = Some("application/json");
     #[rustfmt::skip]
     let cases: Vec<(&str, Option<&str>, Option<String>, StatusCode, u64, Option<&str>)> = vec![
@@ -348,7 +361,10 @@ async fn a_known_route_with_a_wrong_method_is_405_7001() {
             (Method::PUT, &one),
         ] {
             for url in [app.url(path), format!("{}{path}", app.base)] {
-                let req = app.client.request(method.clone(), &url).bearer_auth(&app.token);
+                let req = app
+                    .client
+                    .request(method.clone(), &url)
+                    .bearer_auth(&app.token);
                 let (status, body) = send(req).await;
                 assert_failure(status, &body, StatusCode::METHOD_NOT_ALLOWED, 7001);
             }
@@ -385,7 +401,10 @@ async fn a_malformed_zone_or_certificate_id_in_the_path_is_404_7003() {
             format!("/zones/{zone}0/client_certificates"),
             format!("/zones/{upper}x/client_certificates"),
             format!("/zones/{zone}/client_certificates/nothex"),
-            format!("/zones/{zone}/client_certificates/{}", NO_SUCH_ID.to_uppercase()),
+            format!(
+                "/zones/{zone}/client_certificates/{}",
+                NO_SUCH_ID.to_uppercase()
+            ),
             format!("/zones/{zone}/client_certificates/{NO_SUCH_ID}"),
             format!("/zones/nothex/client_certificates/{NO_SUCH_ID}"),
         ] {
@@ -463,9 +482,24 @@ async fn patch_takes_no_body_an_empty_object_or_a_boolean_reactivate_and_nothing
             assert_eq!(body["result"]["status"], "active", "{payload:?}");
         }
         for (payload, want, code, want_pointer) in [
-            (r#"{"reactivate": "yes"}"#, StatusCode::BAD_REQUEST, 1402, Some("/reactivate")),
-            (r#"{"reactivate": 1}"#, StatusCode::BAD_REQUEST, 1402, Some("/reactivate")),
-            (r#"{"reactivate": tru"#, StatusCode::BAD_REQUEST, 1400, Some("")),
+            (
+                r#"{"reactivate": "yes"}"#,
+                StatusCode::BAD_REQUEST,
+                1402,
+                Some("/reactivate"),
+            ),
+            (
+                r#"{"reactivate": 1}"#,
+                StatusCode::BAD_REQUEST,
+                1402,
+                Some("/reactivate"),
+            ),
+            (
+                r#"{"reactivate": tru"#,
+                StatusCode::BAD_REQUEST,
+                1400,
+                Some(""),
+            ),
             ("[true]", StatusCode::BAD_REQUEST, 1400, Some("")),
         ] {
             let req = app

@@ -110,7 +110,9 @@ impl TestApp {
     /// An app with custom settings (the database must exist or be creatable).
     pub async fn start(settings: Settings, engine: Engine) -> TestApp {
         let db_url = settings.database_url.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut settings = settings;
         if settings.public_url.is_none() {
@@ -124,7 +126,10 @@ impl TestApp {
         }));
         let now = mtls_ca::clock::now();
         let zone = services
-            .create_zone(&format!("zone-{}.example", mtls_ca::model::random_hex_id()), now)
+            .create_zone(
+                &format!("zone-{}.example", mtls_ca::model::random_hex_id()),
+                now,
+            )
             .await
             .expect("zone")
             .id;
@@ -154,14 +159,21 @@ impl TestApp {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server stopped cleanly");
+            task.await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
         self.db.take()
     }
 
     /// Restarts on the same database: stop, then start a new app with the same settings.
     pub async fn restart(self) -> TestApp {
-        let (engine, url, zone, token) = (self.engine, self.db_url.clone(), self.zone.clone(), self.token.clone());
+        let (engine, url, zone, token) = (
+            self.engine,
+            self.db_url.clone(),
+            self.zone.clone(),
+            self.token.clone(),
+        );
         let db = self.stop().await;
         let mut app = Self::start(settings(&url), engine).await;
         app.zone = zone;
@@ -184,7 +196,10 @@ impl TestApp {
 
     /// Creates a token with `permission`, limited to `zones` (empty = all).
     pub async fn new_token(&self, permission: Permission, zones: &[&str]) -> String {
-        let zones: Vec<ZoneId> = zones.iter().map(|z| ZoneId::parse(z).expect("zone id")).collect();
+        let zones: Vec<ZoneId> = zones
+            .iter()
+            .map(|z| ZoneId::parse(z).expect("zone id"))
+            .collect();
         self.services
             .create_token("scoped", permission, &zones, mtls_ca::clock::now())
             .await
@@ -259,7 +274,8 @@ impl TestApp {
 pub async fn json_of(res: Response) -> (StatusCode, Value) {
     let status = res.status();
     let text = res.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, body)
 }
 
@@ -276,7 +292,8 @@ pub fn csr_with(alg: &'static rcgen::SignatureAlgorithm, cn: &str) -> String {
 
 /// A PEM CSR for `key`.
 pub fn csr_for_key(key: &rcgen::KeyPair, cn: &str) -> String {
-    let mut params = rcgen::CertificateParams::new(vec![format!("{cn}.svc.internal")]).expect("params");
+    let mut params =
+        rcgen::CertificateParams::new(vec![format!("{cn}.svc.internal")]).expect("params");
     let dn = &mut params.distinguished_name;
     dn.push(rcgen::DnType::CommonName, cn);
     dn.push(rcgen::DnType::CountryName, "US");
@@ -284,5 +301,9 @@ pub fn csr_for_key(key: &rcgen::KeyPair, cn: &str) -> String {
     dn.push(rcgen::DnType::LocalityName, "San Francisco");
     dn.push(rcgen::DnType::OrganizationName, "Example Inc");
     dn.push(rcgen::DnType::OrganizationalUnitName, "Platform");
-    params.serialize_request(key).expect("csr").pem().expect("pem")
+    params
+        .serialize_request(key)
+        .expect("csr")
+        .pem()
+        .expect("pem")
 }

@@ -68,7 +68,13 @@ async fn delete_and_patch_walk_the_state_machine_and_repeats_change_nothing() {
         assert_eq!((s, status_of(&b)), (StatusCode::OK, "revoked"));
         // Everything else about the certificate stayed as issued.
         let (_, b) = app.on_cert(Method::GET, &id).await;
-        for field in ["certificate", "serial_number", "issued_on", "expires_on", "fingerprint_sha256"] {
+        for field in [
+            "certificate",
+            "serial_number",
+            "issued_on",
+            "expires_on",
+            "fingerprint_sha256",
+        ] {
             assert_eq!(b["result"][field], cert[field], "{field} changed");
         }
         app.stop().await;
@@ -85,8 +91,12 @@ async fn a_status_set_by_hand_in_sql_is_carried_on_by_the_worker() {
             .to_owned();
         let sql = "UPDATE client_certificates SET status = 'pending_revocation' WHERE id = $1";
         match &app.services.db {
-            mtls_ca::db::Db::Sqlite(pool) => sqlx::query(sql).bind(&id).execute(pool).await.map(|_| ()),
-            mtls_ca::db::Db::Postgres(pool) => sqlx::query(sql).bind(&id).execute(pool).await.map(|_| ()),
+            mtls_ca::db::Db::Sqlite(pool) => {
+                sqlx::query(sql).bind(&id).execute(pool).await.map(|_| ())
+            }
+            mtls_ca::db::Db::Postgres(pool) => {
+                sqlx::query(sql).bind(&id).execute(pool).await.map(|_| ())
+            }
         }
         .expect("hand-made update");
         assert_eq!(app.run_worker().await.revoked, 1);
@@ -130,7 +140,10 @@ async fn the_running_scheduler_revokes_and_reactivates_on_its_own() {
             .await
             .expect("text");
         assert!(metrics.contains("mtls_ca_worker_runs_total"), "{metrics}");
-        assert!(metrics.contains("mtls_ca_worker_transitions_total{to=\"revoked\"} 1"), "{metrics}");
+        assert!(
+            metrics.contains("mtls_ca_worker_transitions_total{to=\"revoked\"} 1"),
+            "{metrics}"
+        );
         app.stop().await;
         drop(db);
     }
@@ -169,7 +182,12 @@ async fn after_a_restart_on_the_same_database_every_answer_is_identical() {
         let app = TestApp::spawn(engine).await;
         let mut ids = Vec::new();
         for i in 0..3 {
-            ids.push(app.issue(&csr_p256(&format!("keep-{i}")), 20).await["id"].as_str().expect("id").to_owned());
+            ids.push(
+                app.issue(&csr_p256(&format!("keep-{i}")), 20).await["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            );
         }
         app.on_cert(Method::DELETE, &ids[1]).await;
         let mut before = Vec::new();
@@ -180,7 +198,10 @@ async fn after_a_restart_on_the_same_database_every_answer_is_identical() {
         let ca_before = app.services.ca.id.clone();
 
         let app = app.restart().await;
-        assert_eq!(app.services.ca.id, ca_before, "the CA is kept across restarts");
+        assert_eq!(
+            app.services.ca.id, ca_before,
+            "the CA is kept across restarts"
+        );
         for (id, want) in ids.iter().zip(&before) {
             assert_eq!(&app.on_cert(Method::GET, id).await.1, want);
         }

@@ -9,8 +9,16 @@ use x509_parser::prelude::*;
 use crate::helpers::*;
 
 fn openssl(args: &[&str], dir: &Path) -> String {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -20,13 +28,42 @@ fn check_issued(ca_pem: &str, cert: &serde_json::Value, validity_days: i64) {
     let pem = cert["certificate"].as_str().expect("certificate");
     std::fs::write(dir.path().join("ca.pem"), ca_pem).expect("write");
     std::fs::write(dir.path().join("leaf.pem"), pem).expect("write");
-    let verify = openssl(&["verify", "-purpose", "sslclient", "-CAfile", "ca.pem", "leaf.pem"], dir.path());
+    let verify = openssl(
+        &[
+            "verify",
+            "-purpose",
+            "sslclient",
+            "-CAfile",
+            "ca.pem",
+            "leaf.pem",
+        ],
+        dir.path(),
+    );
     assert!(verify.trim().ends_with("OK"), "{verify}");
 
-    let fp = openssl(&["x509", "-in", "leaf.pem", "-noout", "-fingerprint", "-sha256"], dir.path());
-    let fp = fp.trim().rsplit('=').next().expect("fp").replace(':', "").to_lowercase();
+    let fp = openssl(
+        &[
+            "x509",
+            "-in",
+            "leaf.pem",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
+        dir.path(),
+    );
+    let fp = fp
+        .trim()
+        .rsplit('=')
+        .next()
+        .expect("fp")
+        .replace(':', "")
+        .to_lowercase();
     assert_eq!(cert["fingerprint_sha256"], fp.as_str());
-    let serial = openssl(&["x509", "-in", "leaf.pem", "-noout", "-serial"], dir.path());
+    let serial = openssl(
+        &["x509", "-in", "leaf.pem", "-noout", "-serial"],
+        dir.path(),
+    );
     let serial = serial.trim().trim_start_matches("serial=").to_lowercase();
     assert_eq!(cert["serial_number"], serial.as_str());
     assert_eq!(serial.len(), 40, "a 20-byte serial");
@@ -67,7 +104,13 @@ fn check_issued(ca_pem: &str, cert: &serde_json::Value, validity_days: i64) {
     assert_eq!(x.validity().not_before.timestamp(), issued.unix_timestamp());
     assert_eq!(x.validity().not_after.timestamp(), expires.unix_timestamp());
     assert_eq!((expires - issued).whole_days(), validity_days);
-    assert_eq!(x.subject().iter_common_name().next().and_then(|c| c.as_str().ok()), cert["common_name"].as_str());
+    assert_eq!(
+        x.subject()
+            .iter_common_name()
+            .next()
+            .and_then(|c| c.as_str().ok()),
+        cert["common_name"].as_str()
+    );
 }
 
 #[tokio::test]
@@ -86,20 +129,50 @@ async fn issued_certificates_verify_with_openssl_and_match_their_api_object() {
     let dir = tempfile::tempdir().expect("dir");
     openssl(
         &[
-            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "r.csr",
-            "-subj", "/C=DE/O=Acme/CN=rsa-client", "-addext", "subjectAltName=DNS:rsa.internal,URI:spiffe://acme/rsa",
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "r.csr",
+            "-subj",
+            "/C=DE/O=Acme/CN=rsa-client",
+            "-addext",
+            "subjectAltName=DNS:rsa.internal,URI:spiffe://acme/rsa",
         ],
         dir.path(),
     );
     let csr = std::fs::read_to_string(dir.path().join("r.csr")).expect("csr");
     // CRLF line endings and surrounding whitespace are tolerated.
-    let cert = app.issue(&format!("\n  {}  \n", csr.replace('\n', "\r\n")), 3650).await;
+    let cert = app
+        .issue(&format!("\n  {}  \n", csr.replace('\n', "\r\n")), 3650)
+        .await;
     check_issued(&ca_pem, &cert, 3650);
     assert_eq!(cert["country"], "DE");
     assert_eq!(cert["organizational_unit"], "");
-    std::fs::write(dir.path().join("leaf.pem"), cert["certificate"].as_str().expect("pem")).expect("write");
-    let text = openssl(&["x509", "-in", "leaf.pem", "-noout", "-ext", "subjectAltName,keyUsage"], dir.path());
-    assert!(text.contains("DNS:rsa.internal") && text.contains("URI:spiffe://acme/rsa"), "{text}");
+    std::fs::write(
+        dir.path().join("leaf.pem"),
+        cert["certificate"].as_str().expect("pem"),
+    )
+    .expect("write");
+    let text = openssl(
+        &[
+            "x509",
+            "-in",
+            "leaf.pem",
+            "-noout",
+            "-ext",
+            "subjectAltName,keyUsage",
+        ],
+        dir.path(),
+    );
+    assert!(
+        text.contains("DNS:rsa.internal") && text.contains("URI:spiffe://acme/rsa"),
+        "{text}"
+    );
     assert!(text.contains("Key Encipherment"), "{text}");
     app.stop().await;
 }
@@ -119,10 +192,23 @@ async fn each_ca_key_algorithm_signs_what_openssl_accepts() {
         assert_eq!(cert["signature"], signature);
         check_issued(&app.services.ca.signer.certificate_pem(), &cert, 7);
         let dir = tempfile::tempdir().expect("dir");
-        std::fs::write(dir.path().join("ca.pem"), app.services.ca.signer.certificate_pem()).expect("write");
+        std::fs::write(
+            dir.path().join("ca.pem"),
+            app.services.ca.signer.certificate_pem(),
+        )
+        .expect("write");
         let text = openssl(&["x509", "-in", "ca.pem", "-noout", "-text"], dir.path());
-        assert!(text.contains("CA:TRUE") && text.contains("Certificate Sign, CRL Sign"), "{text}");
-        assert!(text.contains(&format!("Managed CA for account {}", app.services.account_id)), "{text}");
+        assert!(
+            text.contains("CA:TRUE") && text.contains("Certificate Sign, CRL Sign"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Managed CA for account {}",
+                app.services.account_id
+            )),
+            "{text}"
+        );
         app.stop().await;
     }
 }
