@@ -98,9 +98,10 @@ impl Settings {
             )
         })?;
         // Read raw: figment would turn a numeric passphrase into a number.
-        if let Ok(pass) = std::env::var("MTLS_CA_KEY_PASSPHRASE") {
-            anyhow::ensure!(!pass.is_empty(), "MTLS_CA_KEY_PASSPHRASE is set but empty");
-            settings.key_passphrase = Some(SecretString::from(pass));
+        // An empty value counts as unset (Compose passes `${VAR:-}` through as "").
+        match std::env::var("MTLS_CA_KEY_PASSPHRASE") {
+            Ok(pass) if !pass.is_empty() => settings.key_passphrase = Some(SecretString::from(pass)),
+            _ => {}
         }
         Ok(settings)
     }

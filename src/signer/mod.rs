@@ -1,114 +1,59 @@
-//! TEMPORARY placeholder with the signer's interface; replaced by the real module.
-#![allow(missing_docs, dead_code, unused_variables)]
-use crate::model::KeyAlgorithm;
-use secrecy::SecretString;
+//! The signer: the only code that ever holds the CA private key.
+//!
+//! It creates the self-signed root ([`create_ca`]), seals the key at rest ([`SealedKey`]), loads a CA back
+//! ([`Signer::load`]) and issues client certificates for verified CSRs ([`Csr`], [`Signer::issue`]).
+//! Every certificate is built with rcgen from plain parameters; nothing here knows HTTP, SQL or the clock.
 
+mod ca;
+pub mod csr;
+mod der;
+mod issue;
+mod keys;
+mod names;
+mod policy;
+mod sealed;
+#[cfg(test)]
+mod tests;
+mod validity;
+
+pub use ca::{create_ca, NewCa, Signer};
+pub use csr::{Csr, CsrError, Subject};
+pub use issue::{IssuedCert, Pointers};
+pub use sealed::SealedKey;
+
+/// Why the signer could not create, load or use the CA.
+///
+/// Messages never contain key material.
 #[derive(Debug, thiserror::Error)]
 pub enum SignerError {
-    #[error("passphrase required")]
+    /// The stored key is encrypted and no passphrase was given.
+    #[error("the CA private key is encrypted at rest and no passphrase was given")]
     PassphraseRequired,
-    #[error("wrong passphrase")]
+    /// The passphrase does not decrypt the stored key.
+    #[error("the passphrase does not decrypt the CA private key")]
     WrongPassphrase,
-    #[error("corrupt key: {0}")]
+    /// A passphrase was given but it is empty.
+    #[error("the CA key passphrase is empty")]
+    EmptyPassphrase,
+    /// The stored key cannot be read or used.
+    #[error("the stored CA private key is unusable: {0}")]
     CorruptKey(String),
-    #[error("certificate: {0}")]
+    /// The key is valid but belongs to another certificate.
+    #[error("the CA private key does not match the CA certificate's public key")]
+    KeyMismatch,
+    /// A certificate could not be built, or the stored CA certificate cannot be used.
+    #[error("certificate error: {0}")]
     Certificate(String),
+    /// Generating a new key failed.
+    #[error("key generation failed: {0}")]
+    KeyGeneration(String),
+    /// The requested validity period is impossible.
+    #[error("invalid validity period: {0}")]
+    Validity(String),
 }
-pub struct SealedKey {
-    pub der: Vec<u8>,
-    pub encrypted: bool,
-}
-pub struct NewCa {
-    pub certificate_der: Vec<u8>,
-    pub certificate_pem: String,
-    pub key: SealedKey,
-    pub not_before: i64,
-    pub not_after: i64,
-}
-pub fn create_ca(
-    alg: KeyAlgorithm,
-    common_name: &str,
-    now: i64,
-    passphrase: Option<&SecretString>,
-) -> Result<NewCa, SignerError> {
-    Err(SignerError::Certificate("stub".into()))
-}
-pub struct Signer {
-    alg: KeyAlgorithm,
-}
-impl Signer {
-    pub fn load(
-        certificate_der: &[u8],
-        key: &SealedKey,
-        passphrase: Option<&SecretString>,
-    ) -> Result<Signer, SignerError> {
-        Err(SignerError::Certificate("stub".into()))
-    }
-    pub fn algorithm(&self) -> KeyAlgorithm {
-        self.alg
-    }
-    pub fn certificate_der(&self) -> &[u8] {
-        &[]
-    }
-    pub fn certificate_pem(&self) -> String {
-        String::new()
-    }
-    pub fn not_after(&self) -> i64 {
-        0
-    }
-    pub fn issue(
-        &self,
-        csr: &Csr,
-        serial: [u8; 20],
-        not_before: i64,
-        not_after: i64,
-        pointers: Option<&Pointers>,
-    ) -> Result<IssuedCert, SignerError> {
-        Err(SignerError::Certificate("stub".into()))
-    }
-}
-pub struct Pointers {
-    pub crl_url: String,
-    pub ocsp_url: String,
-    pub ca_issuers_url: String,
-}
-pub struct IssuedCert {
-    pub der: Vec<u8>,
-    pub pem: String,
-    pub serial_hex: String,
-    pub fingerprint_sha256: String,
-    pub ski_hex: String,
-}
-pub struct Csr {
-    subject: Subject,
-}
-#[derive(Default)]
-pub struct Subject {
-    pub common_name: String,
-    pub country: String,
-    pub state: String,
-    pub location: String,
-    pub organization: String,
-    pub organizational_unit: String,
-}
-#[derive(Debug, thiserror::Error)]
-pub enum CsrError {
-    #[error("not pem")]
-    NotPem,
-    #[error("malformed {0}")]
-    Malformed(String),
-    #[error("bad sig")]
-    BadSignature,
-    #[error("key {0}")]
-    KeyNotAllowed(String),
-    #[error("unsupported {0}")]
-    Unsupported(String),
-}
-impl Csr {
-    pub fn parse(pem: &str) -> Result<Csr, CsrError> {
-        Err(CsrError::NotPem)
-    }
-    pub fn subject(&self) -> &Subject {
-        &self.subject
+
+impl From<rcgen::Error> for SignerError {
+    fn from(e: rcgen::Error) -> Self {
+        Self::Certificate(e.to_string())
     }
 }

@@ -23,7 +23,7 @@ async fn row_as_text(app: &TestApp, table: &str, column: &str, value: &str) -> V
     let sql = format!("SELECT * FROM {table} WHERE {column} = $1");
     match &app.services.db {
         mtls_ca::db::Db::Sqlite(pool) => {
-            use sqlx::{Column, Row, TypeInfo, ValueRef};
+            use sqlx::{Row, TypeInfo, ValueRef};
             let row = sqlx::query(&sql)
                 .bind(value)
                 .fetch_one(pool)

@@ -151,6 +151,15 @@ async fn a_rejected_create_body_gets_its_stable_code_status_and_pointer() {
             .await
             .expect("request");
         assert_eq!(ok.status(), StatusCode::OK);
+        // A charset parameter on the content type is fine too.
+        let ok = app
+            .req(Method::POST, &app.certs_path())
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(json!({"csr": csr, "validity_days": 30}).to_string())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(ok.status(), StatusCode::OK);
         app.stop().await;
     }
 }

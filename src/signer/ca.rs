@@ -1,0 +1,205 @@
+//! The CA itself: creating a self-signed root, and loading a stored one into a [`Signer`].
+
+use std::fmt;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, PublicKeyData, SerialNumber,
+};
+use secrecy::{ExposeSecret, SecretString};
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::FromDer;
+use x509_parser::prelude::X509Certificate;
+
+use super::sealed::{self, SealedKey};
+use super::{keys, names, policy, validity, SignerError};
+use crate::model::KeyAlgorithm;
+
+/// How long a new root is valid.
+const CA_YEARS: i32 = 25;
+/// The organization every root names, after which comes the operator's common name.
+const CA_ORGANIZATION: &str = "mtls-ca";
+
+/// A freshly created CA, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewCa {
+    /// The self-signed certificate, DER.
+    pub certificate_der: Vec<u8>,
+    /// The same certificate, PEM (LF line endings).
+    pub certificate_pem: String,
+    /// The private key as it may be stored.
+    pub key: SealedKey,
+    /// notBefore, unix seconds (the `now` given).
+    pub not_before: i64,
+    /// notAfter, unix seconds (25 calendar years after notBefore).
+    pub not_after: i64,
+}
+
+/// Creates a self-signed root: subject `O=mtls-ca, CN=common_name`, critical basicConstraints
+/// `CA:TRUE, pathlen:0`, critical keyUsage keyCertSign and cRLSign, SKI by RFC 5280 method 1, a random
+/// 20-byte serial, valid from `now` for 25 years. The key is sealed with `passphrase` when given.
+pub fn create_ca(
+    alg: KeyAlgorithm,
+    common_name: &str,
+    now: i64,
+    passphrase: Option<&SecretString>,
+) -> Result<NewCa, SignerError> {
+    // Checked first: RSA key generation takes seconds and should not be wasted on bad input.
+    sealed::check_passphrase(passphrase)?;
+    if common_name.trim().is_empty() {
+        return Err(SignerError::Certificate(
+            "the CA common name is empty".into(),
+        ));
+    }
+    let not_before = validity::datetime(now)?;
+    let not_after = validity::plus_years(not_before, CA_YEARS)?;
+    let key = keys::generate(alg)?;
+
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, CA_ORGANIZATION);
+    dn.push(DnType::CommonName, common_name);
+    params.distinguished_name = dn;
+    // pathlen 0: this CA only ever signs end-entity certificates.
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.serial_number = Some(SerialNumber::from_slice(&keys::random_serial()));
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params.key_identifier_method = KeyIdMethod::PreSpecified(keys::key_identifier(key.der_bytes()));
+    let certificate = params.self_signed(&key)?;
+
+    Ok(NewCa {
+        certificate_pem: certificate_pem(certificate.der()),
+        certificate_der: certificate.der().to_vec(),
+        key: sealed::seal(key.serialized_der(), passphrase)?,
+        not_before: now,
+        not_after: not_after.unix_timestamp(),
+    })
+}
+
+/// A loaded CA: the certificate, and the key that signs with it. `Send + Sync`; `Debug` shows no key.
+pub struct Signer {
+    pub(super) algorithm: KeyAlgorithm,
+    pub(super) certificate_der: Vec<u8>,
+    pub(super) not_after: i64,
+    /// rcgen's issuer: the CA subject, its SKI (for the AKI of issued certificates) and the key.
+    pub(super) issuer: Issuer<'static, KeyPair>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("algorithm", &self.algorithm)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// Loads a CA from its stored certificate and sealed key.
+    ///
+    /// Errors: `PassphraseRequired` (encrypted key, no passphrase), `WrongPassphrase`, `CorruptKey`,
+    /// `KeyMismatch` (the key is not the certificate's), `Certificate` (not a usable CA certificate).
+    pub fn load(
+        certificate_der: &[u8],
+        key: &SealedKey,
+        passphrase: Option<&SecretString>,
+    ) -> Result<Signer, SignerError> {
+        let bad = |why: String| SignerError::Certificate(format!("the CA certificate {why}"));
+        let (rest, cert) = x509_parser::parse_x509_certificate(certificate_der)
+            .map_err(|e| bad(format!("cannot be parsed ({e})")))?;
+        if !rest.is_empty() {
+            return Err(bad("is followed by trailing bytes".into()));
+        }
+        if !matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca) {
+            return Err(bad(
+                "is not a CA certificate (basicConstraints cA is not true)".into(),
+            ));
+        }
+        let algorithm = policy::classify(cert.public_key())
+            .ok()
+            .and_then(|kind| kind.ca_algorithm())
+            .ok_or_else(|| bad("has a key of a kind no CA here may have".into()))?;
+
+        let plain = sealed::unseal(key, passphrase)?;
+        let key_pair = keys::from_pkcs8(plain.expose_secret(), algorithm)?;
+        let ca_key_bits = cert.public_key().subject_public_key.data.as_ref();
+        if key_pair.der_bytes() != ca_key_bits {
+            return Err(SignerError::KeyMismatch);
+        }
+
+        let mut params = CertificateParams::default();
+        params.distinguished_name = names::distinguished_name(cert.subject())
+            .map_err(|e| bad(format!("has a subject that cannot be reproduced ({e})")))?;
+        check_subject_encoding(&params, &key_pair, &cert)?;
+        params.key_identifier_method = KeyIdMethod::PreSpecified(subject_key_identifier(&cert));
+        Ok(Signer {
+            algorithm,
+            certificate_der: certificate_der.to_vec(),
+            not_after: cert.validity().not_after.timestamp(),
+            issuer: Issuer::new(params, key_pair),
+        })
+    }
+
+    /// The CA's key algorithm.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// The CA certificate, DER.
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.certificate_der
+    }
+
+    /// The CA certificate, PEM (LF line endings).
+    pub fn certificate_pem(&self) -> String {
+        certificate_pem(&self.certificate_der)
+    }
+
+    /// The CA certificate's notAfter, unix seconds.
+    pub fn not_after(&self) -> i64 {
+        self.not_after
+    }
+}
+
+/// Path building compares the issuer of a certificate with its CA's subject byte for byte, and rcgen
+/// re-encodes names from parts. rcgen writes a CSR's subject exactly as it writes an issuer, so a CSR
+/// (signed by the CA key, never a certificate) shows whether the re-encoding is faithful. Its
+/// signature also proves once more that the key is the certificate's.
+fn check_subject_encoding(
+    params: &CertificateParams,
+    key: &KeyPair,
+    ca: &X509Certificate<'_>,
+) -> Result<(), SignerError> {
+    let csr = params.serialize_request(key)?;
+    let (_, probe) = X509CertificationRequest::from_der(csr.der())
+        .map_err(|e| SignerError::Certificate(e.to_string()))?;
+    let info = &probe.certification_request_info;
+    if info.subject.as_raw() != ca.subject().as_raw() {
+        return Err(SignerError::Certificate(
+            "the CA subject does not re-encode to the same bytes".into(),
+        ));
+    }
+    if info.subject_pki.raw != ca.public_key().raw || probe.verify_signature().is_err() {
+        return Err(SignerError::KeyMismatch);
+    }
+    Ok(())
+}
+
+/// The certificate's own Subject Key Identifier, or the RFC 5280 method 1 value when it has none.
+fn subject_key_identifier(cert: &X509Certificate<'_>) -> Vec<u8> {
+    cert.iter_extensions()
+        .find_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
+            _ => None,
+        })
+        .unwrap_or_else(|| keys::key_identifier(&cert.public_key().subject_public_key.data))
+}
+
+/// PEM with LF line endings whatever the platform.
+pub(super) fn certificate_pem(der: &[u8]) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new("CERTIFICATE", der.to_vec()), config)
+}

@@ -1,0 +1,173 @@
+//! Names copied from parsed X.509 into rcgen: distinguished names attribute by attribute (keeping each
+//! value's string type where rcgen has it), and subjectAltName entries.
+//!
+//! rcgen keeps a distinguished name as a map from attribute type to one value, so a name that repeats a
+//! type (`OU=a, OU=b`) or joins attributes with `+` cannot be reproduced; such names are refused rather
+//! than silently changed.
+
+use std::net::IpAddr;
+
+use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
+use rcgen::{DistinguishedName, DnType, DnValue, SanType};
+use x509_parser::der_parser::asn1_rs::{Oid, Tag};
+use x509_parser::extensions::GeneralName;
+use x509_parser::objects::{oid2abbrev, oid_registry};
+use x509_parser::x509::{AttributeTypeAndValue, X509Name};
+
+/// Why a name cannot be copied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum NameError {
+    /// The encoding is broken.
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed, but not something the CA can reproduce.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Copies every attribute of `name`, in order.
+pub(crate) fn distinguished_name(name: &X509Name<'_>) -> Result<DistinguishedName, NameError> {
+    let mut dn = DistinguishedName::new();
+    for rdn in name.iter() {
+        let mut attrs = rdn.iter();
+        let (Some(attr), None) = (attrs.next(), attrs.next()) else {
+            return Err(NameError::Unsupported(
+                "the subject has a multi-valued RDN (attributes joined with '+'); put each attribute in its own RDN".into(),
+            ));
+        };
+        let label = label(attr.attr_type());
+        let arcs: Vec<u64> = attr
+            .attr_type()
+            .iter()
+            .ok_or_else(|| {
+                NameError::Unsupported(format!("the attribute type {label} is too large"))
+            })?
+            .collect();
+        let ty = DnType::from_oid(&arcs);
+        if dn.get(&ty).is_some() {
+            return Err(NameError::Unsupported(format!(
+                "the subject has more than one {label} attribute; each attribute type may appear only once"
+            )));
+        }
+        dn.push(ty, value(attr, &label)?);
+    }
+    Ok(dn)
+}
+
+/// The value with its ASN.1 string type; types rcgen lacks (NumericString, VisibleString) become
+/// PrintableString when the text allows, else UTF8String, which every verifier accepts for these attributes.
+fn value(attr: &AttributeTypeAndValue<'_>, label: &str) -> Result<DnValue, NameError> {
+    let any = attr.attr_value();
+    let malformed =
+        || NameError::Malformed(format!("the subject attribute {label} is not valid text"));
+    let text = || std::str::from_utf8(any.data).map_err(|_| malformed());
+    let printable_or_utf8 = |s: &str| {
+        PrintableString::try_from(s)
+            .map(DnValue::PrintableString)
+            .unwrap_or_else(|_| DnValue::Utf8String(s.to_owned()))
+    };
+    Ok(match any.tag() {
+        Tag::Utf8String => DnValue::Utf8String(text()?.to_owned()),
+        Tag::PrintableString | Tag::NumericString | Tag::VisibleString => {
+            printable_or_utf8(text()?)
+        }
+        Tag::Ia5String => {
+            DnValue::Ia5String(Ia5String::try_from(text()?).map_err(|_| malformed())?)
+        }
+        Tag::T61String => {
+            DnValue::TeletexString(TeletexString::try_from(text()?).map_err(|_| malformed())?)
+        }
+        Tag::BmpString => {
+            DnValue::BmpString(BmpString::from_utf16be(any.data.to_vec()).map_err(|_| malformed())?)
+        }
+        Tag::UniversalString => DnValue::UniversalString(
+            UniversalString::from_utf32be(any.data.to_vec()).map_err(|_| malformed())?,
+        ),
+        other => {
+            return Err(NameError::Unsupported(format!(
+                "the subject attribute {label} is a {other:?}, not a string"
+            )))
+        }
+    })
+}
+
+/// The text of a value, for display fields.
+pub(crate) fn text(value: &DnValue) -> String {
+    match value {
+        DnValue::Utf8String(s) => s.clone(),
+        DnValue::PrintableString(s) => s.as_str().to_owned(),
+        DnValue::Ia5String(s) => s.as_str().to_owned(),
+        DnValue::TeletexString(s) => s.as_str().to_owned(),
+        DnValue::BmpString(s) => {
+            let units: Vec<u16> = s
+                .as_bytes()
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        DnValue::UniversalString(s) => s
+            .as_bytes()
+            .chunks_exact(4)
+            .filter_map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
+        // DnValue is non-exhaustive; a future string type shows as empty rather than failing.
+        _ => String::new(),
+    }
+}
+
+/// Converts requested subjectAltName entries; only DNS, email, URI and IP address are supported.
+pub(crate) fn subject_alt_names(names: &[GeneralName<'_>]) -> Result<Vec<SanType>, NameError> {
+    let ia5 = |kind: &str, s: &str| {
+        Ia5String::try_from(s).map_err(|_| {
+            NameError::Malformed(format!("the subjectAltName {kind} {s:?} is not ASCII"))
+        })
+    };
+    names
+        .iter()
+        .map(|name| match name {
+            GeneralName::DNSName(s) => Ok(SanType::DnsName(ia5("DNS name", s)?)),
+            GeneralName::RFC822Name(s) => Ok(SanType::Rfc822Name(ia5("email address", s)?)),
+            GeneralName::URI(s) => Ok(SanType::URI(ia5("URI", s)?)),
+            GeneralName::IPAddress(octets) => ip_address(octets).map(SanType::IpAddress),
+            GeneralName::Invalid(_, _) => Err(NameError::Malformed(
+                "a subjectAltName entry cannot be decoded".into(),
+            )),
+            other => Err(NameError::Unsupported(format!(
+                "subjectAltName entries of type {} are not supported; only DNS names, email addresses, URIs and IP addresses are",
+                general_name_kind(other)
+            ))),
+        })
+        .collect()
+}
+
+fn ip_address(octets: &[u8]) -> Result<IpAddr, NameError> {
+    if let Ok(v4) = <[u8; 4]>::try_from(octets) {
+        Ok(IpAddr::from(v4))
+    } else if let Ok(v6) = <[u8; 16]>::try_from(octets) {
+        Ok(IpAddr::from(v6))
+    } else {
+        Err(NameError::Malformed(format!(
+            "a subjectAltName IP address has {} bytes instead of 4 or 16",
+            octets.len()
+        )))
+    }
+}
+
+fn general_name_kind(name: &GeneralName<'_>) -> &'static str {
+    match name {
+        GeneralName::OtherName(..) => "otherName",
+        GeneralName::X400Address(_) => "x400Address",
+        GeneralName::DirectoryName(_) => "directoryName",
+        GeneralName::EDIPartyName(_) => "ediPartyName",
+        GeneralName::RegisteredID(_) => "registeredID",
+        _ => "unknown",
+    }
+}
+
+/// A short name for an attribute type (`CN`, `OU`...), or its dotted OID.
+pub(crate) fn label(oid: &Oid<'_>) -> String {
+    oid2abbrev(oid, oid_registry())
+        .map(str::to_owned)
+        .unwrap_or_else(|_| oid.to_id_string())
+}
