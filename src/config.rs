@@ -100,7 +100,9 @@ impl Settings {
         // Read raw: figment would turn a numeric passphrase into a number.
         // An empty value counts as unset (Compose passes `${VAR:-}` through as "").
         match std::env::var("MTLS_CA_KEY_PASSPHRASE") {
-            Ok(pass) if !pass.is_empty() => settings.key_passphrase = Some(SecretString::from(pass)),
+            Ok(pass) if !pass.is_empty() => {
+                settings.key_passphrase = Some(SecretString::from(pass))
+            }
             _ => {}
         }
         Ok(settings)
