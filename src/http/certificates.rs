@@ -11,6 +11,8 @@ use super::envelope::{ok, ok_list};
 use super::extract::{CertPath, JsonObject, OptionalJsonObject, QueryMap, ZonePath};
 use crate::clock;
 use crate::error::{codes, Error, Result};
+use crate::model::{Permission, ZoneId};
+use crate::service::auth::Principal;
 use crate::service::certificates::CreateRequest;
 use crate::service::listing::ListQuery;
 use crate::service::Services;
@@ -64,14 +66,34 @@ fn create_request(body: &serde_json::Map<String, Value>) -> Result<CreateRequest
     Ok(CreateRequest { csr, validity_days })
 }
 
+/// A caller who may not act on the zone hears 403 (or 404 for an unknown zone) before anything about
+/// its body or query: permission and scope come first, as at Cloudflare, so a zone-scoped token gets
+/// 403 for every zone outside its scope whatever it sends. Only the failure path pays for this check;
+/// on success the service authorises anyway.
+async fn reject_input(
+    s: &Services,
+    p: &Principal,
+    zone: &ZoneId,
+    needed: Permission,
+    invalid: Error,
+) -> Error {
+    match s.authorize(p, zone, needed).await {
+        Ok(()) => invalid,
+        Err(denied) => denied,
+    }
+}
+
 /// `POST`: issue a certificate from a CSR.
 pub async fn create(
     State(s): State<Arc<Services>>,
     Auth(p): Auth,
     ZonePath(zone): ZonePath,
-    JsonObject(body): JsonObject,
+    body: Result<JsonObject, Error>,
 ) -> Result<Response> {
-    let req = create_request(&body)?;
+    let req = match body.and_then(|JsonObject(body)| create_request(&body)) {
+        Ok(req) => req,
+        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Write, invalid).await),
+    };
     Ok(ok(s
         .create_certificate(&p, &zone, req, clock::now())
         .await?))
@@ -84,7 +106,10 @@ pub async fn list(
     ZonePath(zone): ZonePath,
     QueryMap(params): QueryMap,
 ) -> Result<Response> {
-    let query = ListQuery::parse(&params)?;
+    let query = match ListQuery::parse(&params) {
+        Ok(query) => query,
+        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Read, invalid).await),
+    };
     let (items, info) = s.list_certificates(&p, &zone, &query).await?;
     Ok(ok_list(items, info))
 }
@@ -109,23 +134,29 @@ pub async fn revoke(
         .await?))
 }
 
+/// `reactivate` of a PATCH body: absent or null means true.
+fn reactivate_flag(body: &serde_json::Map<String, Value>) -> Result<bool> {
+    match body.get("reactivate") {
+        None | Some(Value::Null) => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::invalid(
+            codes::WRONG_TYPE,
+            "reactivate must be a boolean",
+            Some("/reactivate"),
+        )),
+    }
+}
+
 /// `PATCH /{id}`: request reactivation; `{"reactivate": false}` changes nothing.
 pub async fn reactivate(
     State(s): State<Arc<Services>>,
     Auth(p): Auth,
     CertPath(zone, id): CertPath,
-    OptionalJsonObject(body): OptionalJsonObject,
+    body: Result<OptionalJsonObject, Error>,
 ) -> Result<Response> {
-    let reactivate = match body.get("reactivate") {
-        None | Some(Value::Null) => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(Error::invalid(
-                codes::WRONG_TYPE,
-                "reactivate must be a boolean",
-                Some("/reactivate"),
-            ))
-        }
+    let reactivate = match body.and_then(|OptionalJsonObject(body)| reactivate_flag(&body)) {
+        Ok(flag) => flag,
+        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Write, invalid).await),
     };
     Ok(ok(s
         .reactivate_certificate(&p, &zone, &id, reactivate, clock::now())

@@ -352,13 +352,16 @@ async fn serve_exits_zero_promptly_on_sigterm() {
     assert!(refused.is_err(), "the port is released");
 }
 
+/// Arguments, extra environment, and a word the error line must mention.
+type BadInput<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[tokio::test]
 async fn bad_input_exits_non_zero_with_one_error_line_on_stderr() {
     let home = Home::new();
     home.ok(&["zone", "create", "dup.example"]).await;
     home.ok(&["user", "create", "--email", "ops@example.com"])
         .await;
-    let cases: [(&[&str], &[(&str, &str)], &str); 11] = [
+    let cases: [BadInput; 11] = [
         (&["zone", "create", "dup.example"], &[], "dup.example"),
         (&["zone", "create", ""], &[], ""),
         (

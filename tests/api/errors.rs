@@ -67,7 +67,7 @@ fn tampered_csr() -> String {
     )
 }
 
-fn openssl_csr(newkey: &[&str]) -> String {
+fn openssl_csr(subject: &str, args: &[&str]) -> String {
     let out = std::process::Command::new("openssl")
         .args([
             "req",
@@ -76,9 +76,9 @@ fn openssl_csr(newkey: &[&str]) -> String {
             "-keyout",
             "/dev/null",
             "-subj",
-            "/CN=x",
+            subject,
         ])
-        .args(newkey)
+        .args(args)
         .output()
         .expect("run openssl");
     assert!(
@@ -89,17 +89,35 @@ fn openssl_csr(newkey: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("PEM")
 }
 
+/// A rejected POST: what it is, Content-Type, body, then the answer's status, code and pointer.
+type Rejected<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<String>,
+    StatusCode,
+    u64,
+    Option<&'a str>,
+);
+
 #[tokio::test]
 async fn a_rejected_create_body_gets_its_stable_code_status_and_pointer() {
     let csr = csr_p256("valid");
     let body = |v: Value| Some(v.to_string());
-    let rsa1024 = openssl_csr(&["-newkey", "rsa:1024"]);
-    let p521 = openssl_csr(&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]);
+    let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    let rsa1024 = openssl_csr("/CN=x", &["-newkey", "rsa:1024"]);
+    let two_ous = openssl_csr("/OU=a/OU=b/CN=x", &p256);
+    let mut rid = p256.to_vec();
+    rid.extend(["-addext", "subjectAltName=RID:1.2.3.4"]);
+    let rid_san = openssl_csr("/CN=x", &rid);
+    let p521 = openssl_csr(
+        "/CN=x",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
+    );
     let garbage_pem =
         "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
     let json_type = Some("application/json");
     #[rustfmt::skip]
-    let cases: Vec<(&str, Option<&str>, Option<String>, StatusCode, u64, Option<&str>)> = vec![
+    let cases: Vec<Rejected> = vec![
         ("truncated JSON", json_type, Some(r#"{"csr":"#.into()), StatusCode::BAD_REQUEST, 1400, Some("")),
         ("not JSON at all", json_type, Some("csr=abc".into()), StatusCode::BAD_REQUEST, 1400, Some("")),
         ("an empty body", json_type, Some(String::new()), StatusCode::BAD_REQUEST, 1400, Some("")),
@@ -125,6 +143,8 @@ async fn a_rejected_create_body_gets_its_stable_code_status_and_pointer() {
         ("a tampered csr", json_type, body(json!({"csr": tampered_csr(), "validity_days": 30})), StatusCode::BAD_REQUEST, 1411, Some("/csr")),
         ("an RSA-1024 csr", json_type, body(json!({"csr": rsa1024, "validity_days": 30})), StatusCode::BAD_REQUEST, 1412, Some("/csr")),
         ("a P-521 csr", json_type, body(json!({"csr": p521, "validity_days": 30})), StatusCode::BAD_REQUEST, 1412, Some("/csr")),
+        ("a subject with two OUs", json_type, body(json!({"csr": two_ous, "validity_days": 30})), StatusCode::BAD_REQUEST, 1413, Some("/csr")),
+        ("a registeredID SAN", json_type, body(json!({"csr": rid_san, "validity_days": 30})), StatusCode::BAD_REQUEST, 1413, Some("/csr")),
     ];
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
