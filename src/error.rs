@@ -28,8 +28,6 @@ pub mod codes {
     pub const VALIDITY_EXCEEDS_CA: u32 = 1421;
     /// A query parameter is invalid.
     pub const INVALID_QUERY: u32 = 1430;
-    /// The body of a DELETE or PATCH is not what the endpoint takes.
-    pub const INVALID_BODY: u32 = 1431;
     /// Missing credentials.
     pub const NO_CREDENTIALS: u32 = 9106;
     /// Malformed authentication headers.

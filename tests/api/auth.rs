@@ -63,6 +63,7 @@ async fn a_request_without_credentials_is_400_9106() {
         let app = TestApp::spawn(engine).await;
         let (status, body) = send(anonymous(&app)).await;
         assert_failure(status, &body, StatusCode::BAD_REQUEST, 9106);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -76,6 +77,7 @@ async fn a_request_without_credentials_is_400_9106() {
           "success": false
         }
         "#);
+        }
         // Also on writes, before the body is looked at.
         let (status, body) = send(
             app.client
@@ -143,6 +145,7 @@ async fn a_malformed_authorization_or_x_auth_header_is_400_6003_with_an_error_ch
         }
         let (status, body) = send(anonymous(&app).header(AUTHORIZATION, "Basic abc")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -162,6 +165,7 @@ async fn a_malformed_authorization_or_x_auth_header_is_400_6003_with_an_error_ch
           "success": false
         }
         "#);
+        }
         app.stop().await;
     }
 }
@@ -187,6 +191,7 @@ async fn an_unknown_token_is_401_1000_and_an_unknown_email_or_wrong_key_is_401_9
         }
         let (status, body) = send(anonymous(&app).bearer_auth("mtlsca_doesnotexist")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -200,6 +205,7 @@ async fn an_unknown_token_is_401_1000_and_an_unknown_email_or_wrong_key_is_401_9
           "success": false
         }
         "#);
+        }
 
         for (email, key) in [
             ("nobody@example.com", key.as_str()),
@@ -300,6 +306,7 @@ async fn a_read_token_can_get_but_not_post_delete_or_patch() {
             .json(&json!({"csr": csr_p256("ro2"), "validity_days": 5}));
         let (status, body) = send(post).await;
         assert_failure(status, &body, StatusCode::FORBIDDEN, 10000);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -313,6 +320,7 @@ async fn a_read_token_can_get_but_not_post_delete_or_patch() {
           "success": false
         }
         "#);
+        }
         for method in [Method::DELETE, Method::PATCH] {
             let (status, body) = send(app.client.request(method, &one).bearer_auth(&read)).await;
             assert_failure(status, &body, StatusCode::FORBIDDEN, 10000);
@@ -463,6 +471,7 @@ async fn an_all_zones_token_gets_404_7003_for_an_unknown_zone_or_certificate() {
         ))
         .await;
         assert_failure(status, &body, StatusCode::NOT_FOUND, 7003);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -476,6 +485,7 @@ async fn an_all_zones_token_gets_404_7003_for_an_unknown_zone_or_certificate() {
           "success": false
         }
         "#);
+        }
         let post = app
             .req(
                 Method::POST,
@@ -592,6 +602,7 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
         assert!((1..=2).contains(&retry_after), "{retry_after}");
         let (status, body) = json_of(res).await;
         assert_failure(status, &body, StatusCode::TOO_MANY_REQUESTS, 971);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -605,6 +616,7 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
           "success": false
         }
         "#);
+        }
         // The limit is per credential: another token is not held back.
         let other = app.new_token(Permission::Read, &[]).await;
         let (status, _) = send(anonymous(&app).bearer_auth(&other)).await;

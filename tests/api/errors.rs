@@ -195,6 +195,7 @@ async fn malformed_json_and_an_out_of_range_validity_answer_exactly_this_json() 
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -211,12 +212,14 @@ async fn malformed_json_and_an_out_of_range_validity_answer_exactly_this_json() 
           "success": false
         }
         "#);
+        }
         let (status, body) = send(
             app.req(Method::POST, &app.certs_path())
                 .json(&json!({"csr": csr_p256("x"), "validity_days": 3651})),
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -233,6 +236,7 @@ async fn malformed_json_and_an_out_of_range_validity_answer_exactly_this_json() 
           "success": false
         }
         "#);
+        }
         let (status, body) = send(
             app.req(Method::POST, &app.certs_path())
                 .header(CONTENT_TYPE, "text/plain")
@@ -240,6 +244,7 @@ async fn malformed_json_and_an_out_of_range_validity_answer_exactly_this_json() 
         )
         .await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -253,6 +258,7 @@ async fn malformed_json_and_an_out_of_range_validity_answer_exactly_this_json() 
           "success": false
         }
         "#);
+        }
         app.stop().await;
     }
 }
@@ -359,6 +365,7 @@ async fn unknown_routes_are_404_7000_under_client_v4_and_at_the_root_even_withou
         }
         let (status, body) = send(app.client.get(app.url("/zones/x/y/z"))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -372,6 +379,7 @@ async fn unknown_routes_are_404_7000_under_client_v4_and_at_the_root_even_withou
           "success": false
         }
         "#);
+        }
         app.stop().await;
     }
 }
@@ -400,6 +408,7 @@ async fn a_known_route_with_a_wrong_method_is_405_7001() {
         }
         let (status, body) = send(app.req(Method::PUT, &collection).json(&json!({}))).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        insta::allow_duplicates! {
         insta::assert_json_snapshot!(body, @r#"
         {
           "errors": [
@@ -413,6 +422,7 @@ async fn a_known_route_with_a_wrong_method_is_405_7001() {
           "success": false
         }
         "#);
+        }
         app.stop().await;
     }
 }
