@@ -8,5 +8,7 @@ mod certificates;
 mod cli;
 mod errors;
 mod lifecycle;
+mod process;
+mod replicas;
 mod sdk;
 mod x509;
