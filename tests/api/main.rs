@@ -8,6 +8,7 @@ mod certificates;
 mod cli;
 mod errors;
 mod lifecycle;
+mod outage;
 mod process;
 mod replicas;
 mod sdk;
