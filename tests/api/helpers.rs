@@ -307,3 +307,26 @@ pub fn csr_for_key(key: &rcgen::KeyPair, cn: &str) -> String {
         .pem()
         .expect("pem")
 }
+
+/// The Python of the repo's `.venv` (or `MTLS_CA_SDK_PYTHON`) when it can import `module`.
+/// Outside CI a missing venv skips the caller's test; under CI (`CI` set) it is a failure.
+pub fn venv_python(module: &str) -> Option<std::path::PathBuf> {
+    let candidate = std::env::var_os("MTLS_CA_SDK_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")
+        });
+    let ok = std::process::Command::new(&candidate)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{module} is missing from .venv: python3 -m venv .venv && .venv/bin/pip install -r tests/sdk/requirements.txt"
+    );
+    eprintln!("skipped: .venv lacks {module} (see README, Development)");
+    None
+}

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod certificates;
+mod compose;
 mod cli;
 mod errors;
 mod lifecycle;

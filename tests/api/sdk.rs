@@ -8,27 +8,9 @@ use secrecy::ExposeSecret;
 
 use crate::helpers::*;
 
-/// The Python that has `cloudflare==5.9.0`: `MTLS_CA_SDK_PYTHON`, else the repo's `.venv`.
-fn sdk_python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("MTLS_CA_SDK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    let ok = Command::new(&candidate)
-        .args(["-c", "import cloudflare"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then_some(candidate)
-}
-
 #[tokio::test]
 async fn the_official_python_sdk_creates_lists_revokes_and_gets_typed_errors() {
-    let Some(python) = sdk_python() else {
-        // CI always has it (.ci/run creates the venv); a developer without it is told how.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the Python SDK is missing: python3 -m venv .venv && .venv/bin/pip install cloudflare==5.9.0"
-        );
-        eprintln!("skipped: no .venv with cloudflare==5.9.0 (see README)");
+    let Some(python) = venv_python("cloudflare") else {
         return;
     };
     let app = TestApp::spawn(Engine::Sqlite).await;
