@@ -140,6 +140,12 @@ async fn ensure_ca(
             .context("storing the CA")?
         }
     };
+    if passphrase.is_some() && !row.key_encrypted {
+        tracing::warn!(
+            "MTLS_CA_KEY_PASSPHRASE is set but this CA's key was stored unencrypted when it was \
+             created; the passphrase protects only CAs created with it"
+        );
+    }
     let (id, name) = (row.id.clone(), row.name.clone());
     let signer = tokio::task::spawn_blocking(move || {
         let sealed = SealedKey {
