@@ -170,7 +170,9 @@ impl Db {
 #[cfg(test)]
 mod tests {
     fn migration_names(engine: &str) -> Vec<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(engine);
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .map(|d| {
                 d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))

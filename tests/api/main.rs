@@ -5,8 +5,8 @@ mod helpers;
 
 mod auth;
 mod certificates;
-mod compose;
 mod cli;
+mod compose;
 mod errors;
 mod lifecycle;
 mod outage;

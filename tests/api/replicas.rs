@@ -176,7 +176,11 @@ async fn three_replicas_share_one_database_and_survive_a_sigkill_mid_burst() {
     r0.child.start_kill().expect("SIGKILL");
     let _ = r0.child.wait().await;
     let mut acked = b0.await.expect("burst");
-    assert!(acked.len() < 60, "replica 0 was killed mid-burst, after {} creates", acked.len());
+    assert!(
+        acked.len() < 60,
+        "replica 0 was killed mid-burst, after {} creates",
+        acked.len()
+    );
     for b in [b1, b2] {
         acked.extend(b.await.expect("burst"));
     }
