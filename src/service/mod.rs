@@ -4,6 +4,7 @@ pub mod auth;
 pub mod certificates;
 pub mod limiter;
 pub mod listing;
+pub mod view;
 pub mod writer;
 pub mod zones;
 
