@@ -12,8 +12,9 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::prelude::X509Certificate;
 
+use super::ocsp::{self, OcspQuery, OcspRefusal};
 use super::sealed::{self, SealedKey};
-use super::{keys, names, policy, validity, SignerError};
+use super::{keys, names, ocsp_response, policy, validity, SignerError};
 use crate::model::KeyAlgorithm;
 
 /// How long a new root is valid.
@@ -37,7 +38,8 @@ pub struct NewCa {
 }
 
 /// Creates a self-signed root: subject `O=mtls-ca, CN=common_name`, critical basicConstraints
-/// `CA:TRUE, pathlen:0`, critical keyUsage keyCertSign and cRLSign, SKI by RFC 5280 method 1, a random
+/// `CA:TRUE, pathlen:0`, critical keyUsage digitalSignature (it signs OCSP responses itself),
+/// keyCertSign and cRLSign, SKI by RFC 5280 method 1, a random
 /// 20-byte serial, valid from `now` for 25 years. The key is sealed with `passphrase` when given.
 pub fn create_ca(
     alg: KeyAlgorithm,
@@ -63,7 +65,13 @@ pub fn create_ca(
     params.distinguished_name = dn;
     // pathlen 0: this CA only ever signs end-entity certificates.
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    // RFC 5280 §4.2.1.3: signatures other than on certificates and CRLs, such as the OCSP
+    // responses this CA signs directly, need digitalSignature.
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+    ];
     params.serial_number = Some(SerialNumber::from_slice(&keys::random_serial()));
     params.not_before = not_before;
     params.not_after = not_after;
@@ -84,6 +92,12 @@ pub struct Signer {
     pub(super) algorithm: KeyAlgorithm,
     pub(super) certificate_der: Vec<u8>,
     pub(super) not_after: i64,
+    /// The CA certificate's Subject Key Identifier: the AKI of its certificates and CRLs.
+    pub(super) ski: Vec<u8>,
+    /// What OCSP CertIDs about this CA's certificates carry, per hash algorithm.
+    pub(super) issuer_hashes: Vec<ocsp::IssuerHashes>,
+    /// The OCSP ResponderID byKey.
+    pub(super) responder_key_hash: Vec<u8>,
     /// rcgen's issuer: the CA subject, its SKI (for the AKI of issued certificates) and the key.
     pub(super) issuer: Issuer<'static, KeyPair>,
 }
@@ -134,11 +148,15 @@ impl Signer {
         params.distinguished_name = names::distinguished_name(cert.subject())
             .map_err(|e| bad(format!("has a subject that cannot be reproduced ({e})")))?;
         check_subject_encoding(&params, &key_pair, &cert)?;
-        params.key_identifier_method = KeyIdMethod::PreSpecified(subject_key_identifier(&cert));
+        let ski = subject_key_identifier(&cert);
+        params.key_identifier_method = KeyIdMethod::PreSpecified(ski.clone());
         Ok(Signer {
             algorithm,
             certificate_der: certificate_der.to_vec(),
             not_after: cert.validity().not_after.timestamp(),
+            ski,
+            issuer_hashes: ocsp::issuer_hashes(cert.subject().as_raw(), ca_key_bits),
+            responder_key_hash: ocsp_response::responder_key_hash(ca_key_bits),
             issuer: Issuer::new(params, key_pair),
         })
     }
@@ -161,6 +179,12 @@ impl Signer {
     /// The CA certificate's notAfter, unix seconds.
     pub fn not_after(&self) -> i64 {
         self.not_after
+    }
+
+    /// Parses a DER OCSP request; every CertID in it must name this CA (SHA-1, SHA-256, SHA-384 or
+    /// SHA-512 hashes of its subject and key).
+    pub fn parse_ocsp_request(&self, der: &[u8]) -> Result<OcspQuery, OcspRefusal> {
+        ocsp::parse(der, &self.issuer_hashes)
     }
 }
 

@@ -105,7 +105,8 @@ impl Csr {
                 "the public key's algorithm parameters are encoded unusually and cannot be copied exactly".into(),
             ));
         }
-        let distinguished_name = names::distinguished_name(&info.subject)?;
+        let distinguished_name =
+            names::printable_where_required(names::distinguished_name(&info.subject)?);
         let subject_alt_names = requested_alt_names(&req)?;
         if distinguished_name.iter().next().is_none() && subject_alt_names.is_empty() {
             return Err(CsrError::Unsupported(

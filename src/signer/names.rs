@@ -54,6 +54,25 @@ pub(crate) fn distinguished_name(name: &X509Name<'_>) -> Result<DistinguishedNam
     Ok(dn)
 }
 
+/// countryName, serialNumber and dnQualifier are PrintableString in RFC 5280 (Appendix A); a CSR
+/// that sends them as another string type gets them re-encoded as PrintableString when the text
+/// allows, so the certificate conforms (the text, and so the API fields, are unchanged).
+pub(crate) fn printable_where_required(dn: DistinguishedName) -> DistinguishedName {
+    const PRINTABLE_ONLY: [&[u64]; 3] = [&[2, 5, 4, 6], &[2, 5, 4, 5], &[2, 5, 4, 46]];
+    let mut out = DistinguishedName::new();
+    for (ty, value) in dn.iter() {
+        let required = PRINTABLE_ONLY
+            .iter()
+            .any(|arcs| ty == &DnType::from_oid(arcs));
+        let value = match PrintableString::try_from(text(value)) {
+            Ok(p) if required => DnValue::PrintableString(p),
+            _ => value.clone(),
+        };
+        out.push(ty.clone(), value);
+    }
+    out
+}
+
 /// The value with its ASN.1 string type; types rcgen lacks (NumericString, VisibleString) become
 /// PrintableString when the text allows, else UTF8String, which every verifier accepts for these attributes.
 fn value(attr: &AttributeTypeAndValue<'_>, label: &str) -> Result<DnValue, NameError> {
@@ -170,4 +189,41 @@ pub(crate) fn label(oid: &Oid<'_>) -> String {
     oid2abbrev(oid, oid_registry())
         .map(str::to_owned)
         .unwrap_or_else(|_| oid.to_id_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_serial_and_dn_qualifier_become_printable_strings_other_attributes_keep_their_type() {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, DnValue::Utf8String("US".into()));
+        dn.push(DnType::CommonName, DnValue::Utf8String("svc".into()));
+        dn.push(
+            DnType::from_oid(&[2, 5, 4, 5]),
+            DnValue::Utf8String("SN-1".into()),
+        );
+        dn.push(
+            DnType::from_oid(&[2, 5, 4, 46]),
+            DnValue::Utf8String("q_1".into()),
+        );
+        let out = printable_where_required(dn);
+        assert!(
+            matches!(out.get(&DnType::CountryName), Some(DnValue::PrintableString(p)) if p.as_str() == "US")
+        );
+        assert!(matches!(out.get(&DnType::CommonName), Some(DnValue::Utf8String(s)) if s == "svc"));
+        assert!(matches!(
+            out.get(&DnType::from_oid(&[2, 5, 4, 5])),
+            Some(DnValue::PrintableString(_))
+        ));
+        // '_' is not a PrintableString character: kept as sent rather than refused.
+        assert!(matches!(
+            out.get(&DnType::from_oid(&[2, 5, 4, 46])),
+            Some(DnValue::Utf8String(_))
+        ));
+        let order: Vec<_> = out.iter().map(|(t, _)| t.clone()).collect();
+        assert_eq!(order[0], DnType::CountryName);
+        assert_eq!(order[1], DnType::CommonName);
+    }
 }

@@ -72,7 +72,7 @@ fn every_algorithm_makes_a_root_with_the_required_fields() {
         assert_eq!(bc.value.path_len_constraint, Some(0));
         let ku = cert.key_usage().unwrap().unwrap();
         assert!(ku.critical && ku.value.key_cert_sign() && ku.value.crl_sign());
-        assert!(!ku.value.digital_signature() && !ku.value.key_encipherment());
+        assert!(ku.value.digital_signature() && !ku.value.key_encipherment());
         let ski = cert
             .iter_extensions()
             .find_map(|e| match e.parsed_extension() {
@@ -121,7 +121,7 @@ fn check_with_openssl(alg: KeyAlgorithm, pem: &str, key_der: &[u8], ski: &[u8]) 
     let text = openssl_ok(&["x509", "-in", &ca, "-noout", "-text"]);
     for needle in [
         "X509v3 Basic Constraints: critical\n                CA:TRUE, pathlen:0",
-        "X509v3 Key Usage: critical\n                Certificate Sign, CRL Sign\n",
+        "X509v3 Key Usage: critical\n                Digital Signature, Certificate Sign, CRL Sign\n",
         &format!("Signature Algorithm: {}", openssl_signature_name(alg)),
         &format!(
             "X509v3 Subject Key Identifier: \n                {}",

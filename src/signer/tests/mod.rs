@@ -7,3 +7,4 @@ mod issue;
 mod key_at_rest;
 mod leaf;
 mod load;
+mod revocation;
