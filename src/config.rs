@@ -38,6 +38,8 @@ pub struct Settings {
     pub rate_limit_per_second: u32,
     /// Most issued certificates committed in one transaction by the batching writer.
     pub write_batch_size: usize,
+    /// Days from a CRL's thisUpdate to its nextUpdate; it is re-signed half-way.
+    pub crl_validity_days: u32,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             rate_limit_per_second: 0,
             write_batch_size: 256,
+            crl_validity_days: 7,
         }
     }
 }
@@ -123,6 +126,10 @@ impl Settings {
         anyhow::ensure!(
             settings.write_batch_size >= 1,
             "write_batch_size must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=365).contains(&settings.crl_validity_days),
+            "crl_validity_days must be from 1 to 365"
         );
         if let Some(url) = &settings.public_url {
             url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -25,6 +26,11 @@ struct TransitionLabels {
     to: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OcspLabels {
+    answer: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
@@ -38,6 +44,17 @@ pub struct Metrics {
     transitions: Family<TransitionLabels, Counter>,
     worker_runs: Counter,
     worker_seconds: Histogram,
+    revocation_latency: Family<TransitionLabels, Histogram, fn() -> Histogram>,
+    crls_published: Counter,
+    crl_entries: Gauge,
+    ocsp_answers: Family<OcspLabels, Counter>,
+}
+
+/// Seconds from a DELETE or PATCH to its publication: from well under a worker interval to hours.
+fn revocation_latency_histogram() -> Histogram {
+    Histogram::new([
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+    ])
 }
 
 impl Default for Metrics {
@@ -85,6 +102,34 @@ impl Metrics {
             "Duration of background worker runs",
             worker_seconds.clone(),
         );
+        let revocation_latency =
+            Family::<TransitionLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                revocation_latency_histogram,
+            );
+        registry.register(
+            "revocation_publication_latency_seconds",
+            "Seconds from a DELETE (to=revoked) or PATCH (to=active) being accepted to the CRL and \
+             OCSP saying so",
+            revocation_latency.clone(),
+        );
+        let crls_published = Counter::default();
+        registry.register(
+            "crls_published",
+            "CRLs signed and stored",
+            crls_published.clone(),
+        );
+        let crl_entries = Gauge::default();
+        registry.register(
+            "crl_entries",
+            "Certificates listed by the last CRL this process stored",
+            crl_entries.clone(),
+        );
+        let ocsp_answers = Family::<OcspLabels, Counter>::default();
+        registry.register(
+            "ocsp_answers",
+            "OCSP answers: good, revoked, unknown, cached, or an error status",
+            ocsp_answers.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -93,6 +138,10 @@ impl Metrics {
             transitions,
             worker_runs,
             worker_seconds,
+            revocation_latency,
+            crls_published,
+            crl_entries,
+            ocsp_answers,
         }
     }
 
@@ -128,6 +177,29 @@ impl Metrics {
     pub fn record_worker_run(&self, seconds: f64) {
         self.worker_runs.inc();
         self.worker_seconds.observe(seconds);
+    }
+
+    /// Observes the seconds from a status change being requested to the CRL and OCSP saying so.
+    pub fn record_revocation_latency(&self, to: &str, seconds: i64) {
+        self.revocation_latency
+            .get_or_create(&TransitionLabels { to: to.to_owned() })
+            .observe(seconds.max(0) as f64);
+    }
+
+    /// Counts one stored CRL listing `entries` certificates.
+    pub fn record_crl_published(&self, entries: usize) {
+        self.crls_published.inc();
+        self.crl_entries
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
+    }
+
+    /// Counts one OCSP answer (`good`, `revoked`, `unknown`, `cached`, or an error status).
+    pub fn record_ocsp(&self, answer: &str) {
+        self.ocsp_answers
+            .get_or_create(&OcspLabels {
+                answer: answer.to_owned(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition of every metric.

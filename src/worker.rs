@@ -1,5 +1,11 @@
-//! The background worker: carries `pending_revocation` to `revoked` and `pending_reactivation` to
-//! `active`. `run_once` is idempotent and called directly by tests; the scheduler only calls it.
+//! The background worker: publishes the CRL, then carries `pending_revocation` to `revoked` and
+//! `pending_reactivation` to `active`. `run_once` is idempotent and called directly by tests; the
+//! scheduler only calls it.
+//!
+//! Publish first, flip second: a certificate reads `revoked` only once the stored CRL (which OCSP
+//! answers from) lists it, and `active` again only once it no longer does. A crash between the two
+//! steps leaves certificates pending and already published; the next run finds the CRL current
+//! and flips them.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,7 +16,7 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock;
-use crate::db::certificates as repo;
+use crate::crl_db::{self as repo, RevocationRow};
 use crate::db::leases;
 use crate::model::CertStatus;
 use crate::service::Services;
@@ -27,34 +33,65 @@ pub struct Outcome {
     pub reactivated: u64,
 }
 
-/// One pass: every pending certificate is moved by compare-and-set, so a DELETE or PATCH that
-/// lands meanwhile is never overwritten.
+/// One pass: publish the CRL from one snapshot of the revocation state, then move the pending
+/// certificates it already accounts for, each by compare-and-set (a DELETE or PATCH that lands
+/// meanwhile is never overwritten) and only while that CRL is still the stored one.
 pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let revoked = complete(s, CertStatus::PendingRevocation, CertStatus::Revoked, now).await?;
-    let reactivated = complete(s, CertStatus::PendingReactivation, CertStatus::Active, now).await?;
+    let publication = s.publish_crl(now).await.context("publishing the CRL")?;
+    let mut outcome = Outcome::default();
+    if let Some(p) = publication {
+        let revoked = CertStatus::Revoked;
+        let active = CertStatus::Active;
+        outcome.revoked = complete(
+            s,
+            &p.to_revoke,
+            revoked,
+            p.crl_number,
+            p.content_changed_at,
+            now,
+        )
+        .await?;
+        outcome.reactivated = complete(
+            s,
+            &p.to_reactivate,
+            active,
+            p.crl_number,
+            p.content_changed_at,
+            now,
+        )
+        .await?;
+    }
     s.metrics
-        .record_transitions(CertStatus::Revoked.as_str(), revoked);
+        .record_transitions(CertStatus::Revoked.as_str(), outcome.revoked);
     s.metrics
-        .record_transitions(CertStatus::Active.as_str(), reactivated);
+        .record_transitions(CertStatus::Active.as_str(), outcome.reactivated);
     s.metrics.record_worker_run(started.elapsed().as_secs_f64());
-    Ok(Outcome {
-        revoked,
-        reactivated,
-    })
+    Ok(outcome)
 }
 
-async fn complete(s: &Services, from: CertStatus, to: CertStatus, now: i64) -> anyhow::Result<u64> {
-    let pending = repo::pending(&s.db, from.as_str(), BATCH)
-        .await
-        .with_context(|| format!("listing {} certificates", from.as_str()))?;
+/// Flips up to [`BATCH`] of `certs` to `to`; each successful flip observes how long its request
+/// waited for the publication (`published_at`) that made it true.
+async fn complete(
+    s: &Services,
+    certs: &[RevocationRow],
+    to: CertStatus,
+    crl_number: i64,
+    published_at: i64,
+    now: i64,
+) -> anyhow::Result<u64> {
     let mut moved = 0;
-    for cert in pending {
-        if repo::complete_transition(&s.db, &cert.id, from.as_str(), to.as_str(), now)
+    for cert in certs
+        .iter()
+        .take(usize::try_from(BATCH).unwrap_or(usize::MAX))
+    {
+        if repo::complete_published(&s.db, &cert.id, &cert.status, to.as_str(), now, crl_number)
             .await
             .with_context(|| format!("moving {} to {}", cert.id, to.as_str()))?
         {
             moved += 1;
+            s.metrics
+                .record_revocation_latency(to.as_str(), published_at - cert.status_changed_at);
         }
     }
     Ok(moved)

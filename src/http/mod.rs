@@ -1,4 +1,5 @@
-//! The HTTP surface: the Cloudflare v4 API (under `/client/v4` and at the root) and operations.
+//! The HTTP surface: the Cloudflare v4 API (under `/client/v4` and at the root), the public PKI
+//! endpoints (`/pki/{ca_id}/...`) and operations.
 
 pub mod auth;
 pub mod certificates;
@@ -6,6 +7,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod ops;
+pub mod pki;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,6 +40,7 @@ pub fn router(services: Arc<Services>, body_limit: usize) -> Router {
     Router::new()
         .nest("/client/v4", v4_api())
         .merge(v4_api())
+        .merge(pki::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -4,6 +4,8 @@ pub mod auth;
 pub mod certificates;
 pub mod limiter;
 pub mod listing;
+pub mod pki;
+pub mod pki_ocsp;
 pub mod view;
 pub mod writer;
 pub mod zones;
@@ -48,6 +50,8 @@ pub struct Services {
     pub public_url: String,
     /// Random id of this process, the holder name for leases.
     pub instance_id: String,
+    /// CRL settings and the OCSP responder's memory.
+    pub pki: pki::PkiState,
     writer: writer::CertWriter,
     limiter: Option<limiter::Limiter>,
 }
@@ -92,6 +96,7 @@ impl Services {
             ca,
             public_url: settings.public_url(),
             instance_id: random_hex_id(),
+            pki: pki::PkiState::new(settings.crl_validity_days),
             writer,
             limiter: limiter::Limiter::new(settings.rate_limit_per_second),
         }))

@@ -1,0 +1,319 @@
+//! Revocation publication: the stored CRL of each CA, its number counter, the snapshot a CRL is
+//! built from, and the status flips that may only follow a publication.
+//!
+//! The stored CRL's number is the version of the published revocation state: OCSP answers are
+//! computed from the CRL stored under the version they read, and a worker flips a status only while
+//! the CRL it published (or found) is still the stored one.
+
+use sqlx::FromRow;
+
+use crate::db::{db_run, Db, DbResult};
+
+/// The stored CRL of a CA, without its DER.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CrlMeta {
+    /// Its CRL number.
+    pub crl_number: i64,
+    /// Hex SHA-256 of its sorted (serial, revocation time) list.
+    pub content_hash: String,
+    /// How many certificates it lists.
+    pub entries: i64,
+    /// thisUpdate, unix seconds.
+    pub this_update: i64,
+    /// nextUpdate, unix seconds.
+    pub next_update: i64,
+    /// When its list last differed from the one before, unix seconds.
+    pub content_changed_at: i64,
+}
+
+/// The stored CRL of a CA.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StoredCrl {
+    /// Its CRL number.
+    pub crl_number: i64,
+    /// thisUpdate, unix seconds.
+    pub this_update: i64,
+    /// The signed CRL.
+    pub der: Vec<u8>,
+}
+
+/// A CRL to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCrl {
+    /// Its CRL number, from [`reserve_number`].
+    pub crl_number: i64,
+    /// The signed CRL.
+    pub der: Vec<u8>,
+    /// See [`CrlMeta::content_hash`].
+    pub content_hash: String,
+    /// How many certificates it lists.
+    pub entries: i64,
+    /// thisUpdate, unix seconds.
+    pub this_update: i64,
+    /// nextUpdate, unix seconds.
+    pub next_update: i64,
+}
+
+/// A certificate that is, or is about to be, revoked or reinstated.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RevocationRow {
+    /// Certificate id.
+    pub id: String,
+    /// Serial, lowercase hex.
+    pub serial_number: String,
+    /// `revoked`, `pending_revocation` or `pending_reactivation`.
+    pub status: String,
+    /// When the current status was requested or reached.
+    pub status_changed_at: i64,
+    /// When the last revocation was requested.
+    pub revocation_requested_at: Option<i64>,
+}
+
+/// The CA's stored CRL, if one was stored.
+pub async fn current(db: &Db, ca_id: &str) -> DbResult<Option<StoredCrl>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, StoredCrl>(
+        "SELECT crl_number, this_update, der FROM crls WHERE ca_id = $1 AND crl_number IS NOT NULL"
+    )
+    .bind(ca_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// What the CA's stored CRL says, if one was stored.
+pub async fn meta(db: &Db, ca_id: &str) -> DbResult<Option<CrlMeta>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, CrlMeta>(
+        "SELECT crl_number, content_hash, entries, this_update, next_update, content_changed_at \
+         FROM crls WHERE ca_id = $1 AND crl_number IS NOT NULL"
+    )
+    .bind(ca_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Hands out the CA's next CRL number: one atomic increment, so no number is ever given twice,
+/// whatever the replicas and restarts. A number whose CRL is never stored is simply skipped.
+pub async fn reserve_number(db: &Db, ca_id: &str) -> DbResult<i64> {
+    db_run!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO crls (ca_id, last_number) VALUES ($1, 0) ON CONFLICT (ca_id) DO NOTHING",
+        )
+        .bind(ca_id)
+        .execute(pool)
+        .await?;
+        Ok(sqlx::query_scalar::<_, i64>(
+            "UPDATE crls SET last_number = last_number + 1 WHERE ca_id = $1 RETURNING last_number",
+        )
+        .bind(ca_id)
+        .fetch_one(pool)
+        .await?)
+    })
+}
+
+/// Compare-and-set: stores `crl` only if the stored CRL is still number `expected` (0: none), so a
+/// publisher working from an older snapshot never replaces a newer CRL. Returns whether it stored.
+pub async fn store(db: &Db, ca_id: &str, expected: i64, crl: &NewCrl) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "UPDATE crls SET crl_number = $1, der = $2, content_hash = $3, entries = $4, \
+         this_update = $5, next_update = $6, \
+         content_changed_at = CASE WHEN content_hash = $3 THEN content_changed_at ELSE $5 END \
+         WHERE ca_id = $7 AND COALESCE(crl_number, 0) = $8"
+    )
+    .bind(crl.crl_number)
+    .bind(&crl.der)
+    .bind(&crl.content_hash)
+    .bind(crl.entries)
+    .bind(crl.this_update)
+    .bind(crl.next_update)
+    .bind(ca_id)
+    .bind(expected)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1))
+}
+
+/// Every certificate of the CA that a CRL lists or is about to stop listing, in one statement (one
+/// consistent snapshot): `revoked`, `pending_revocation` and `pending_reactivation`.
+pub async fn snapshot(db: &Db, ca_id: &str) -> DbResult<Vec<RevocationRow>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, RevocationRow>(
+        "SELECT id, serial_number, status, status_changed_at, revocation_requested_at \
+         FROM client_certificates WHERE ca_id = $1 \
+         AND status IN ('revoked', 'pending_revocation', 'pending_reactivation')"
+    )
+    .bind(ca_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+/// Whether any certificate of the CA waits for the worker.
+pub async fn has_pending(db: &Db, ca_id: &str) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM client_certificates \
+         WHERE status IN ('pending_revocation', 'pending_reactivation') AND ca_id = $1)"
+    )
+    .bind(ca_id)
+    .fetch_one(pool)
+    .await?))
+}
+
+/// Compare-and-set of a status, allowed only while the CA's stored CRL is number `published`: the
+/// CRL that already says what the new status means. A revocation keeps its request time (filled
+/// from `status_changed_at` after a hand-made update, as the CRL entry was). Returns whether it moved.
+pub async fn complete_published(
+    db: &Db,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+    published: i64,
+) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "UPDATE client_certificates SET status = $1, status_changed_at = $2, \
+         revocation_requested_at = COALESCE(revocation_requested_at, status_changed_at) \
+         WHERE id = $3 AND status = $4 AND EXISTS (SELECT 1 FROM crls \
+         WHERE crls.ca_id = client_certificates.ca_id AND crls.crl_number = $5)"
+    )
+    .bind(to)
+    .bind(now)
+    .bind(id)
+    .bind(from)
+    .bind(published)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1))
+}
+
+/// For OCSP, in one statement: the number of the CA's stored CRL (`None` before the first) and
+/// whether the CA issued a certificate with this serial.
+pub async fn ocsp_lookup(db: &Db, ca_id: &str, serial: &str) -> DbResult<(Option<i64>, bool)> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, (Option<i64>, bool)>(
+        "SELECT (SELECT crl_number FROM crls WHERE ca_id = $1), \
+         EXISTS (SELECT 1 FROM client_certificates WHERE serial_number = $2 AND ca_id = $1)"
+    )
+    .bind(ca_id)
+    .bind(serial)
+    .fetch_one(pool)
+    .await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::accounts::{self, AccountRow, CaRow};
+    use crate::db::PoolSettings;
+
+    /// A migrated SQLite database with one CA, and the same on Postgres when `TEST_DATABASE_URL` is set.
+    async fn databases() -> Vec<(Db, tempfile::TempDir)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut urls = vec![format!("sqlite://{}", dir.path().join("crl.db").display())];
+        if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
+            use sqlx::Connection;
+            let name = format!("mtlsca_unit_{}", crate::model::random_hex_id());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let mut url = url::Url::parse(&admin).unwrap();
+            url.set_path(&name);
+            urls.push(url.to_string());
+        }
+        let pool = PoolSettings {
+            max_connections: 8,
+            acquire_timeout: std::time::Duration::from_secs(10),
+        };
+        let mut out: Vec<(Db, tempfile::TempDir)> = Vec::new();
+        let mut dir = Some(dir);
+        for url in urls {
+            let db = Db::connect(&url, pool).await.unwrap();
+            db.migrate().await.unwrap();
+            let account = AccountRow {
+                id: "a".repeat(32),
+                name: "default".into(),
+                created_at: 0,
+            };
+            accounts::ensure_account(&db, &account).await.unwrap();
+            let ca = CaRow {
+                id: "ca".into(),
+                account_id: account.id,
+                name: "test".into(),
+                key_algorithm: "ecdsa-p256".into(),
+                certificate_der: vec![0],
+                private_key: vec![0],
+                key_encrypted: false,
+                not_before: 0,
+                not_after: 1,
+                created_at: 0,
+            };
+            accounts::ensure_ca(&db, &ca).await.unwrap();
+            // The SQLite folder lives as long as its pool; Postgres gets an unused one.
+            let keep = dir.take().unwrap_or_else(|| tempfile::tempdir().unwrap());
+            out.push((db, keep));
+        }
+        out
+    }
+
+    fn crl(number: i64, hash: &str) -> NewCrl {
+        NewCrl {
+            crl_number: number,
+            der: vec![number as u8],
+            content_hash: hash.into(),
+            entries: 0,
+            this_update: 100 + number,
+            next_update: 1000,
+        }
+    }
+
+    #[tokio::test]
+    async fn crl_numbers_are_handed_out_once_each_even_concurrently() {
+        for (db, _dir) in databases().await {
+            assert_eq!(reserve_number(&db, "ca").await.unwrap(), 1);
+            let tasks: Vec<_> = (0..40)
+                .map(|_| {
+                    let db = db.clone();
+                    tokio::spawn(async move { reserve_number(&db, "ca").await.unwrap() })
+                })
+                .collect();
+            let mut got = Vec::new();
+            for t in tasks {
+                got.push(t.await.unwrap());
+            }
+            got.sort_unstable();
+            assert_eq!(got, (2..=41).collect::<Vec<i64>>(), "{}", db.engine());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_crl_is_stored_only_over_the_one_its_publisher_started_from() {
+        for (db, _dir) in databases().await {
+            assert_eq!(current(&db, "ca").await.unwrap(), None);
+            let n1 = reserve_number(&db, "ca").await.unwrap();
+            let n2 = reserve_number(&db, "ca").await.unwrap();
+            // Two publishers both started from "no CRL": the first store wins.
+            assert!(store(&db, "ca", 0, &crl(n2, "x")).await.unwrap());
+            assert!(!store(&db, "ca", 0, &crl(n1, "y")).await.unwrap());
+            let m = meta(&db, "ca").await.unwrap().unwrap();
+            assert_eq!((m.crl_number, m.content_changed_at), (n2, 100 + n2));
+            // Same list again: the number moves on, the content's age stays.
+            let n3 = reserve_number(&db, "ca").await.unwrap();
+            assert!(store(&db, "ca", n2, &crl(n3, "x")).await.unwrap());
+            let m = meta(&db, "ca").await.unwrap().unwrap();
+            assert_eq!((m.crl_number, m.content_changed_at), (n3, 100 + n2));
+            // A publisher that read n2 lost its race to n3.
+            let n4 = reserve_number(&db, "ca").await.unwrap();
+            assert!(!store(&db, "ca", n2, &crl(n4, "z")).await.unwrap());
+            let stored = current(&db, "ca").await.unwrap().unwrap();
+            assert_eq!((stored.crl_number, stored.der), (n3, vec![n3 as u8]));
+            assert!(n1 < n2 && n2 < n3 && n3 < n4);
+            assert_eq!(
+                ocsp_lookup(&db, "ca", "00").await.unwrap(),
+                (Some(n3), false)
+            );
+            assert_eq!(
+                ocsp_lookup(&db, "other", "00").await.unwrap(),
+                (None, false)
+            );
+        }
+    }
+}
