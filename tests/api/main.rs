@@ -12,6 +12,7 @@ mod lifecycle;
 mod outage;
 mod pki;
 mod pki_lint;
+mod pki_ocsp;
 mod pki_tls;
 mod process;
 mod replicas;
