@@ -10,9 +10,6 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
-// The CRL repository belongs to the storage layer and lives beside the other repositories.
-#[path = "db/crl.rs"]
-pub mod crl_db;
 pub mod db;
 pub mod error;
 pub mod http;

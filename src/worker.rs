@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock;
-use crate::crl_db::{self as repo, RevocationRow};
+use crate::db::crl::{self as repo, RevocationRow};
 use crate::db::leases;
 use crate::model::CertStatus;
 use crate::service::Services;

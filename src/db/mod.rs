@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod certificates;
 pub mod credentials;
+pub mod crl;
 pub mod leases;
 pub mod zones;
 

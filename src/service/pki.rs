@@ -12,7 +12,7 @@ use ring::digest;
 
 use super::pki_ocsp::OcspState;
 use super::Services;
-use crate::crl_db::{self as repo, NewCrl, RevocationRow};
+use crate::db::crl::{self as repo, NewCrl, RevocationRow};
 use crate::error::{Error, Result};
 use crate::model::CertStatus;
 use crate::signer::{CrlEntry, CrlInput};

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::Services;
-use crate::crl_db as repo;
+use crate::db::crl as repo;
 use crate::error::{Error, Result};
 use crate::signer::{crl_entries, OcspFailure, OcspQuery, OcspRefusal, OcspStatus, OcspTimes};
 

@@ -96,5 +96,4 @@ impl Services {
             validity_days: row.validity_days,
         }
     }
-
 }

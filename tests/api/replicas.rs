@@ -2,6 +2,8 @@
 //! compare-and-set under races, and a replica killed with SIGKILL in the middle of a burst.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -143,7 +145,7 @@ async fn three_replicas_share_one_database_and_survive_a_sigkill_mid_burst() {
     // A burst of creates through all three; replica 0 is killed with SIGKILL in the middle.
     let [mut r0, r1, r2] = r;
     let auth = format!("Bearer {token}");
-    let burst = |server: &Server, n: usize, tag: &'static str| {
+    let burst = |server: &Server, n: usize, tag: &'static str, progress: Arc<AtomicUsize>| {
         let (server_base, zone, auth) = (server.base.clone(), zone.clone(), auth.clone());
         async move {
             let client = reqwest::Client::new();
@@ -163,21 +165,29 @@ async fn three_replicas_share_one_database_and_survive_a_sigkill_mid_burst() {
                 if res.status() == StatusCode::OK {
                     if let Ok(body) = res.json::<serde_json::Value>().await {
                         acked.push(body["result"]["id"].as_str().unwrap_or("").to_owned());
+                        progress.fetch_add(1, Ordering::SeqCst);
                     }
                 }
             }
             acked
         }
     };
-    let b0 = tokio::spawn(burst(&r0, 60, "k"));
-    let b1 = tokio::spawn(burst(&r1, 30, "s"));
-    let b2 = tokio::spawn(burst(&r2, 30, "t"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let on_r0 = Arc::new(AtomicUsize::new(0));
+    let b0 = tokio::spawn(burst(&r0, 1000, "k", on_r0.clone()));
+    let b1 = tokio::spawn(burst(&r1, 30, "s", Arc::default()));
+    let b2 = tokio::spawn(burst(&r2, 30, "t", Arc::default()));
+    // Kill replica 0 once it has acknowledged a few, while its burst is far from done.
+    for _ in 0..3000 {
+        if on_r0.load(Ordering::SeqCst) >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     r0.child.start_kill().expect("SIGKILL");
     let _ = r0.child.wait().await;
     let mut acked = b0.await.expect("burst");
     assert!(
-        acked.len() < 60,
+        (10..1000).contains(&acked.len()),
         "replica 0 was killed mid-burst, after {} creates",
         acked.len()
     );
