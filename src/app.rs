@@ -29,7 +29,13 @@ impl App {
 
     /// The HTTP router.
     pub fn router(&self) -> Router {
-        http::router(self.services.clone(), self.settings.body_limit)
+        http::router(
+            self.services.clone(),
+            http::Limits {
+                body: self.settings.body_limit,
+                timeout: Duration::from_secs(self.settings.request_timeout),
+            },
+        )
     }
 
     /// Serves on `listener` until `shutdown` completes: in-flight requests finish, the worker

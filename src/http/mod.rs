@@ -10,14 +10,17 @@ pub mod ops;
 pub mod pki;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::Error;
 use crate::service::Services;
 
 fn v4_api() -> Router<Arc<Services>> {
@@ -35,8 +38,17 @@ fn v4_api() -> Router<Arc<Services>> {
         .method_not_allowed_fallback(ops::method_not_allowed)
 }
 
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, bytes.
+    pub body: usize,
+    /// Longest a request may take before it is answered 503.
+    pub timeout: Duration,
+}
+
 /// The whole application router.
-pub fn router(services: Arc<Services>, body_limit: usize) -> Router {
+pub fn router(services: Arc<Services>, limits: Limits) -> Router {
     Router::new()
         .nest("/client/v4", v4_api())
         .merge(v4_api())
@@ -46,20 +58,36 @@ pub fn router(services: Arc<Services>, body_limit: usize) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(middleware::from_fn_with_state(services.clone(), observe))
-        .layer(DefaultBodyLimit::max(body_limit))
+        // A bug that panics is still answered in the envelope (and logged), never a dropped connection.
+        .layer(CatchPanicLayer::custom(|_| {
+            Error::Internal("a request handler panicked".into()).into_response()
+        }))
+        .layer(middleware::from_fn_with_state(
+            (services.clone(), limits.timeout),
+            observe,
+        ))
+        .layer(DefaultBodyLimit::max(limits.body))
         .with_state(services)
 }
 
 /// One log line and one metric sample per request: method, matched route, status, latency.
-async fn observe(State(s): State<Arc<Services>>, req: Request, next: Next) -> Response {
+/// A request that takes longer than the timeout (a stalled body, a database that does not answer)
+/// is answered 503, never 408, which the SDKs would retry blindly.
+async fn observe(
+    State((s, timeout)): State<(Arc<Services>, Duration)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let res = next.run(req).await;
+    let res = match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => Error::Unavailable("the request took too long".into()).into_response(),
+    };
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
     s.metrics

@@ -590,3 +590,40 @@ async fn the_root_and_client_v4_give_identical_answers() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_request_whose_body_stalls_is_answered_503_in_the_envelope_not_left_hanging() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::new(Engine::Sqlite).await;
+    let mut s = settings(&db.url);
+    s.request_timeout = 1;
+    let app = TestApp::start(s, Engine::Sqlite).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /client/v4{} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"csr\":",
+        app.certs_path(),
+        app.token
+    );
+    conn.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).await.expect("read");
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("\"success\":false") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server left a stalled request hanging");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\"code\":1501"), "{text}");
+    app.stop().await;
+}
