@@ -36,6 +36,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Seconds a request may take before it is answered 503.
     pub request_timeout: u64,
+    /// Seconds a successful authentication and zone grant are remembered; 0 disables the cache.
+    pub auth_cache_seconds: u64,
     /// Requests per second allowed to one credential; 0 disables rate limiting.
     pub rate_limit_per_second: u32,
     /// Most issued certificates committed in one transaction by the batching writer.
@@ -57,6 +59,7 @@ impl Default for Settings {
             db_acquire_timeout: 5,
             body_limit: 64 * 1024,
             request_timeout: 30,
+            auth_cache_seconds: 5,
             rate_limit_per_second: 0,
             write_batch_size: 256,
             crl_validity_days: 7,

@@ -71,8 +71,25 @@ pub fn new_secret(prefix: &str) -> SecretString {
 }
 
 impl Services {
-    /// Resolves credentials to a principal.
+    /// Resolves credentials to a principal (remembered for a few seconds when caching is on).
     pub async fn authenticate(&self, creds: &Credentials) -> Result<Principal> {
+        let key = match creds {
+            Credentials::Token(secret) => hash_secret(secret.expose_secret()),
+            Credentials::Key { email, key } => {
+                format!("{email}\n{}", hash_secret(key.expose_secret()))
+            }
+        };
+        if let Some(p) = self.auth_cache.as_ref().and_then(|c| c.principal(&key)) {
+            return Ok(p);
+        }
+        let principal = self.authenticate_uncached(creds).await?;
+        if let Some(cache) = &self.auth_cache {
+            cache.remember_principal(key, &principal);
+        }
+        Ok(principal)
+    }
+
+    async fn authenticate_uncached(&self, creds: &Credentials) -> Result<Principal> {
         match creds {
             Credentials::Token(secret) => {
                 let hash = hash_secret(secret.expose_secret());
@@ -122,13 +139,33 @@ impl Services {
         if needed == Permission::Write && p.permission == Permission::Read {
             return Err(Error::Forbidden);
         }
+        let scope = match &p.scope {
+            Scope::AllZones => "*",
+            Scope::Token(token_id) => token_id.as_str(),
+        };
+        let cached = self
+            .auth_cache
+            .as_ref()
+            .and_then(|c| c.grant(scope, zone.as_str()));
+        if let Some(account) = cached {
+            return if account == p.account_id {
+                Ok(())
+            } else {
+                Err(Error::NotFound)
+            };
+        }
         if let Scope::Token(token_id) = &p.scope {
             if !credentials::token_has_zone(&self.db, token_id, zone.as_str()).await? {
                 return Err(Error::Forbidden);
             }
         }
         match zones::find_zone(&self.db, zone.as_str()).await? {
-            Some(z) if z.account_id == p.account_id => Ok(()),
+            Some(z) if z.account_id == p.account_id => {
+                if let Some(cache) = &self.auth_cache {
+                    cache.remember_grant(scope, zone.as_str(), &z.account_id);
+                }
+                Ok(())
+            }
             _ => Err(Error::NotFound),
         }
     }

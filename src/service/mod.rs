@@ -1,6 +1,7 @@
 //! The service layer: every use case of the HTTP API, the CLI and the worker, on top of `db` and `signer`.
 
 pub mod auth;
+pub mod auth_cache;
 pub mod certificates;
 pub mod limiter;
 pub mod listing;
@@ -54,6 +55,7 @@ pub struct Services {
     pub pki: pki::PkiState,
     writer: writer::CertWriter,
     limiter: Option<limiter::Limiter>,
+    auth_cache: Option<auth_cache::AuthCache>,
 }
 
 impl Services {
@@ -99,6 +101,9 @@ impl Services {
             pki: pki::PkiState::new(settings.crl_validity_days),
             writer,
             limiter: limiter::Limiter::new(settings.rate_limit_per_second),
+            auth_cache: auth_cache::AuthCache::new(Duration::from_secs(
+                settings.auth_cache_seconds,
+            )),
         }))
     }
 

@@ -625,3 +625,42 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
         drop(db);
     }
 }
+
+#[tokio::test]
+async fn a_token_disabled_in_sql_stops_working_within_the_auth_cache_ttl() {
+    for engine in engines() {
+        for ttl in [0, 1] {
+            let db = TestDb::new(engine).await;
+            let mut s = settings(&db.url);
+            s.auth_cache_seconds = ttl;
+            let app = TestApp::start(s, engine).await;
+            let (status, _) = app.list("").await;
+            assert_eq!(status, StatusCode::OK);
+            let sql = "UPDATE api_tokens SET disabled = TRUE";
+            match &app.services.db {
+                mtls_ca::db::Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+                mtls_ca::db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            }
+            .expect("disable by hand");
+            if ttl == 0 {
+                // Without the cache the very next request is refused.
+                assert_eq!(app.list("").await.0, StatusCode::UNAUTHORIZED);
+            } else {
+                let mut last = StatusCode::OK;
+                for _ in 0..50 {
+                    last = app.list("").await.0;
+                    if last == StatusCode::UNAUTHORIZED {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                assert_eq!(
+                    last,
+                    StatusCode::UNAUTHORIZED,
+                    "still accepted 5 s after a 1 s TTL"
+                );
+            }
+            app.stop().await;
+        }
+    }
+}
