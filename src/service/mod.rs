@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod auth_cache;
 pub mod certificates;
+pub mod credentials;
 pub mod limiter;
 pub mod listing;
 pub mod pki;
