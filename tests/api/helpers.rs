@@ -330,3 +330,15 @@ pub fn venv_python(module: &str) -> Option<std::path::PathBuf> {
     eprintln!("skipped: .venv lacks {module} (see README, Development)");
     None
 }
+
+/// The Prometheus text of `{base}/metrics`.
+pub async fn fetch_metrics(client: &reqwest::Client, base: &str) -> String {
+    client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}

@@ -130,15 +130,7 @@ async fn the_running_scheduler_revokes_and_reactivates_on_its_own() {
             }
             assert_eq!(seen, want, "the scheduler did not reach {want} within 10 s");
         }
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let metrics = fetch_metrics(&app.client, &app.base).await;
         assert!(metrics.contains("mtls_ca_worker_runs_total"), "{metrics}");
         assert!(
             metrics.contains("mtls_ca_worker_transitions_total{to=\"revoked\"} 1"),

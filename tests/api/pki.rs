@@ -156,15 +156,7 @@ async fn openssl_sees_a_revocation_in_the_crl_and_ocsp_and_its_lifting_after_rea
         let text = ocsp_status(&app, d, &[]).await;
         assert!(text.contains("leaf.pem: good"), "{text}");
         // The latency of both changes is in /metrics.
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let metrics = fetch_metrics(&app.client, &app.base).await;
         for to in ["revoked", "active"] {
             let line =
                 format!("mtls_ca_revocation_publication_latency_seconds_count{{to=\"{to}\"}} 1");

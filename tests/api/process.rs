@@ -204,15 +204,7 @@ impl Server {
 
     /// The value of one sample of `/metrics` (0 when absent).
     pub async fn metric(&self, sample: &str) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let text = fetch_metrics(&self.client, &self.base).await;
         text.lines()
             .find_map(|l| l.strip_prefix(sample).and_then(|v| v.trim().parse().ok()))
             .unwrap_or(0.0)
