@@ -17,4 +17,5 @@ mod pki_tls;
 mod process;
 mod replicas;
 mod sdk;
+mod sdk_node;
 mod x509;
