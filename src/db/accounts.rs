@@ -103,6 +103,20 @@ pub async fn ensure_ca(db: &Db, row: &CaRow) -> DbResult<CaRow> {
         .ok_or_else(|| super::DbError::Corrupt("CA vanished after insert".into()))
 }
 
+/// Replaces an unencrypted CA key by its encrypted form; false when it was encrypted meanwhile.
+pub async fn encrypt_ca_key(db: &Db, ca_id: &str, encrypted_key: &[u8]) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "UPDATE certificate_authorities SET private_key = $1, key_encrypted = TRUE \
+         WHERE id = $2 AND key_encrypted = FALSE"
+    )
+    .bind(encrypted_key)
+    .bind(ca_id)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1))
+}
+
 /// The account's CA, if it has one.
 pub async fn find_ca_by_account(db: &Db, account_id: &str) -> DbResult<Option<CaRow>> {
     let sql = format!("SELECT {CA_COLUMNS} FROM certificate_authorities WHERE account_id = $1");

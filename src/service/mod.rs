@@ -152,12 +152,10 @@ async fn ensure_ca(
             .context("storing the CA")?
         }
     };
-    if passphrase.is_some() && !row.key_encrypted {
-        tracing::warn!(
-            "MTLS_CA_KEY_PASSPHRASE is set but this CA's key was stored unencrypted when it was \
-             created; the passphrase protects only CAs created with it"
-        );
-    }
+    let row = match &passphrase {
+        Some(pass) if !row.key_encrypted => encrypt_existing_key(db, row, pass.clone()).await?,
+        _ => row,
+    };
     let (id, name) = (row.id.clone(), row.name.clone());
     let signer = tokio::task::spawn_blocking(move || {
         let sealed = SealedKey {
@@ -182,4 +180,28 @@ async fn ensure_ca(
         name,
         signer: Arc::new(signer),
     })
+}
+
+/// A CA created without a passphrase gets its key encrypted once one is set.
+async fn encrypt_existing_key(
+    db: &Db,
+    row: CaRow,
+    passphrase: SecretString,
+) -> anyhow::Result<CaRow> {
+    let plain = SealedKey {
+        der: row.private_key.clone(),
+        encrypted: false,
+    };
+    let sealed =
+        tokio::task::spawn_blocking(move || signer::encrypt_stored_key(&plain, &passphrase))
+            .await
+            .context("key encryption task failed")?
+            .context("encrypting the CA key")?;
+    if accounts::encrypt_ca_key(db, &row.id, &sealed.der).await? {
+        tracing::info!("encrypted the stored CA key with MTLS_CA_KEY_PASSPHRASE");
+    }
+    // Read it back: another process may have encrypted it first.
+    accounts::find_ca(db, &row.id)
+        .await?
+        .context("the CA vanished while its key was being encrypted")
 }

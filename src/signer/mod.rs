@@ -27,7 +27,7 @@ pub use csr::{Csr, CsrError, Subject};
 pub use issue::{IssuedCert, Pointers};
 pub use ocsp::{serial_hex, OcspQuery, OcspRefusal, MAX_REQUESTS};
 pub use ocsp_response::{OcspFailure, OcspStatus, OcspTimes};
-pub use sealed::SealedKey;
+pub use sealed::{encrypt_stored_key, SealedKey};
 
 /// Why the signer could not create, load or use the CA.
 ///

@@ -73,6 +73,18 @@ pub(super) fn seal(
     })
 }
 
+/// Encrypts a key that was stored unencrypted, for a CA created before a passphrase was set.
+/// An already encrypted key is returned as it is (changing passphrases is not this function's job).
+pub fn encrypt_stored_key(
+    key: &SealedKey,
+    passphrase: &SecretString,
+) -> Result<SealedKey, SignerError> {
+    if key.encrypted {
+        return Ok(key.clone());
+    }
+    seal(&key.der, Some(passphrase))
+}
+
 /// Opens a sealed key, giving the plaintext PKCS#8 DER in a buffer that is zeroed on drop.
 ///
 /// A passphrase given for an unencrypted key is ignored.

@@ -394,3 +394,36 @@ async fn a_ca_key_sealed_with_a_passphrase_needs_it_and_is_not_stored_in_the_cle
     assert!(key_pub.status.success() && cert_pub.status.success());
     assert_eq!(key_pub.stdout, cert_pub.stdout);
 }
+
+#[tokio::test]
+async fn a_ca_created_without_a_passphrase_is_encrypted_once_one_is_set() {
+    let home = Home::new();
+    let first = home.ok(&["ca", "export"]).await;
+    let stored = |home: &Home| {
+        let url = home.url.clone();
+        async move {
+            let pool = sqlx::SqlitePool::connect(&url).await.expect("open");
+            let row: (Vec<u8>, bool) =
+                sqlx::query_as("SELECT private_key, key_encrypted FROM certificate_authorities")
+                    .fetch_one(&pool)
+                    .await
+                    .expect("the CA row");
+            pool.close().await;
+            row
+        }
+    };
+    let (plain, encrypted) = stored(&home).await;
+    assert!(!encrypted);
+    assert!(pkcs8::EncryptedPrivateKeyInfo::try_from(plain.as_slice()).is_err());
+
+    let right = [("MTLS_CA_KEY_PASSPHRASE", "late-but-set")];
+    assert_eq!(home.ok_with(&["ca", "export"], &right).await, first);
+    let (sealed, encrypted) = stored(&home).await;
+    assert!(encrypted);
+    assert!(pkcs8::EncryptedPrivateKeyInfo::try_from(sealed.as_slice()).is_ok());
+    assert_ne!(sealed, plain);
+    // From now on the passphrase is needed, and it still opens the same CA.
+    let missing = home.fails_with(&["ca", "export"], &[]).await;
+    assert!(missing.contains("passphrase"), "{missing}");
+    assert_eq!(home.ok_with(&["ca", "export"], &right).await, first);
+}
