@@ -17,5 +17,4 @@ mod pki_tls;
 mod process;
 mod replicas;
 mod sdk;
-mod sdk_node;
 mod x509;

@@ -115,79 +115,82 @@ fn check_issued(ca_pem: &str, cert: &serde_json::Value, validity_days: i64) {
 
 #[tokio::test]
 async fn issued_certificates_verify_with_openssl_and_match_their_api_object() {
-    let app = TestApp::spawn(Engine::Sqlite).await;
-    let ca_pem = app.services.ca.signer.certificate_pem();
-    for (alg, label) in [
-        (&rcgen::PKCS_ECDSA_P256_SHA256, "p256"),
-        (&rcgen::PKCS_ECDSA_P384_SHA384, "p384"),
-        (&rcgen::PKCS_ED25519, "ed25519"),
-    ] {
-        let cert = app.issue(&csr_with(alg, label), 90).await;
-        check_issued(&ca_pem, &cert, 90);
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let ca_pem = app.services.ca.signer.certificate_pem();
+        for (alg, label) in [
+            (&rcgen::PKCS_ECDSA_P256_SHA256, "p256"),
+            (&rcgen::PKCS_ECDSA_P384_SHA384, "p384"),
+            (&rcgen::PKCS_ED25519, "ed25519"),
+        ] {
+            let cert = app.issue(&csr_with(alg, label), 90).await;
+            check_issued(&ca_pem, &cert, 90);
+        }
+        // An RSA CSR made by openssl itself, with a SAN.
+        let dir = tempfile::tempdir().expect("dir");
+        openssl(
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "k.pem",
+                "-out",
+                "r.csr",
+                "-subj",
+                "/C=DE/O=Acme/CN=rsa-client",
+                "-addext",
+                "subjectAltName=DNS:rsa.internal,URI:spiffe://acme/rsa",
+            ],
+            dir.path(),
+        );
+        let csr = std::fs::read_to_string(dir.path().join("r.csr")).expect("csr");
+        // CRLF line endings and surrounding whitespace are tolerated.
+        let cert = app
+            .issue(&format!("\n  {}  \n", csr.replace('\n', "\r\n")), 3650)
+            .await;
+        check_issued(&ca_pem, &cert, 3650);
+        assert_eq!(cert["country"], "DE");
+        assert_eq!(cert["organizational_unit"], "");
+        std::fs::write(
+            dir.path().join("leaf.pem"),
+            cert["certificate"].as_str().expect("pem"),
+        )
+        .expect("write");
+        let text = openssl(
+            &[
+                "x509",
+                "-in",
+                "leaf.pem",
+                "-noout",
+                "-ext",
+                "subjectAltName,keyUsage",
+            ],
+            dir.path(),
+        );
+        assert!(
+            text.contains("DNS:rsa.internal") && text.contains("URI:spiffe://acme/rsa"),
+            "{text}"
+        );
+        assert!(text.contains("Key Encipherment"), "{text}");
+        app.stop().await;
     }
-    // An RSA CSR made by openssl itself, with a SAN.
-    let dir = tempfile::tempdir().expect("dir");
-    openssl(
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "r.csr",
-            "-subj",
-            "/C=DE/O=Acme/CN=rsa-client",
-            "-addext",
-            "subjectAltName=DNS:rsa.internal,URI:spiffe://acme/rsa",
-        ],
-        dir.path(),
-    );
-    let csr = std::fs::read_to_string(dir.path().join("r.csr")).expect("csr");
-    // CRLF line endings and surrounding whitespace are tolerated.
-    let cert = app
-        .issue(&format!("\n  {}  \n", csr.replace('\n', "\r\n")), 3650)
-        .await;
-    check_issued(&ca_pem, &cert, 3650);
-    assert_eq!(cert["country"], "DE");
-    assert_eq!(cert["organizational_unit"], "");
-    std::fs::write(
-        dir.path().join("leaf.pem"),
-        cert["certificate"].as_str().expect("pem"),
-    )
-    .expect("write");
-    let text = openssl(
-        &[
-            "x509",
-            "-in",
-            "leaf.pem",
-            "-noout",
-            "-ext",
-            "subjectAltName,keyUsage",
-        ],
-        dir.path(),
-    );
-    assert!(
-        text.contains("DNS:rsa.internal") && text.contains("URI:spiffe://acme/rsa"),
-        "{text}"
-    );
-    assert!(text.contains("Key Encipherment"), "{text}");
-    app.stop().await;
 }
 
 #[tokio::test]
 async fn each_ca_key_algorithm_signs_what_openssl_accepts() {
-    for (alg, signature) in [
+    let cases = [
         (KeyAlgorithm::Rsa2048, "SHA256WithRSA"),
         (KeyAlgorithm::EcdsaP384, "ECDSAWithSHA384"),
         (KeyAlgorithm::Ed25519, "Ed25519"),
-    ] {
-        let db = TestDb::new(Engine::Sqlite).await;
+    ];
+    for (engine, (alg, signature)) in engines().into_iter().flat_map(|e| cases.map(|c| (e, c))) {
+        let db = TestDb::new(engine).await;
         let mut s = settings(&db.url);
         s.key_algorithm = alg;
-        let app = TestApp::start(s, Engine::Sqlite).await;
+        let app = TestApp::start(s, engine).await;
         let cert = app.issue(&csr_p256("alg"), 7).await;
         assert_eq!(cert["signature"], signature);
         check_issued(&app.services.ca.signer.certificate_pem(), &cert, 7);
