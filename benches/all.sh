@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every figure the closing notes quote, in one run (so ratios compare like with like):
+# issuance on SQLite and Postgres, batched and one commit per request, then CRL and OCSP.
+# Postgres runs when BENCH_DATABASE_URL names a database whose role may create databases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "### issuance, SQLite, batched commits (default)"
+cargo bench -q --bench issuance -- --requests 4000 --runs 3
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  echo "### issuance, Postgres, batched commits (default)"
+  cargo bench -q --bench issuance -- --requests 4000 --runs 3 --database-url "$BENCH_DATABASE_URL"
+fi
+echo "### issuance, SQLite, one commit per request"
+cargo bench -q --bench issuance -- --requests 4000 --runs 3 --batch-size 1
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  echo "### issuance, Postgres, one commit per request"
+  cargo bench -q --bench issuance -- --requests 4000 --runs 3 --batch-size 1 --database-url "$BENCH_DATABASE_URL"
+fi
+echo "### revocation: CRL rebuild and OCSP"
+cargo bench -q --bench pki
