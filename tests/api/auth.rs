@@ -571,7 +571,7 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
         let db = TestDb::new(engine).await;
         let mut s = settings(&db.url);
         s.rate_limit_per_second = 2;
-        let app = TestApp::start(s, engine).await;
+        let app = TestApp::start_on(db, s, engine).await;
         // Ten at once: the bucket holds two.
         let mut burst = tokio::task::JoinSet::new();
         for _ in 0..10 {
@@ -622,7 +622,6 @@ async fn a_burst_over_the_rate_limit_is_429_971_with_retry_after() {
         let (status, _) = send(anonymous(&app).bearer_auth(&other)).await;
         assert_eq!(status, StatusCode::OK);
         app.stop().await;
-        drop(db);
     }
 }
 
@@ -633,7 +632,7 @@ async fn a_token_disabled_in_sql_stops_working_within_the_auth_cache_ttl() {
             let db = TestDb::new(engine).await;
             let mut s = settings(&db.url);
             s.auth_cache_seconds = ttl;
-            let app = TestApp::start(s, engine).await;
+            let app = TestApp::start_on(db, s, engine).await;
             let (status, _) = app.list("").await;
             assert_eq!(status, StatusCode::OK);
             let sql = "UPDATE api_tokens SET disabled = TRUE";

@@ -36,12 +36,15 @@ pub struct TestDb {
     pub url: String,
     /// Keeps the SQLite folder alive.
     pub dir: tempfile::TempDir,
+    /// The Postgres database's name, dropped by [`TestDb::remove`].
+    pg_name: Option<String>,
 }
 
 impl TestDb {
     /// Creates an empty database on `engine`.
     pub async fn new(engine: Engine) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
+        let mut pg_name = None;
         let url = match engine {
             Engine::Sqlite => format!("sqlite://{}", dir.path().join("ca.db").display()),
             Engine::Postgres => {
@@ -57,10 +60,24 @@ impl TestDb {
                     .expect("create test database");
                 let mut url = url::Url::parse(&admin).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
+                pg_name = Some(name);
                 url.to_string()
             }
         };
-        TestDb { url, dir }
+        TestDb { url, dir, pg_name }
+    }
+
+    /// Drops a Postgres test database (its pools must be closed); a SQLite folder goes with `self`.
+    pub async fn remove(self) {
+        use sqlx::Connection;
+        let (Some(name), Ok(admin)) = (self.pg_name, std::env::var("TEST_DATABASE_URL")) else {
+            return;
+        };
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
     }
 }
 
@@ -103,6 +120,13 @@ impl TestApp {
         let db = TestDb::new(engine).await;
         let s = settings(&db.url);
         let mut app = Self::start(s, engine).await;
+        app.db = Some(db);
+        app
+    }
+
+    /// An app with custom settings on `db`, which it owns (and drops when stopped).
+    pub async fn start_on(db: TestDb, settings: Settings, engine: Engine) -> TestApp {
+        let mut app = Self::start(settings, engine).await;
         app.db = Some(db);
         app
     }
@@ -154,7 +178,14 @@ impl TestApp {
     }
 
     /// Stops the server gracefully and waits for it; returns the database so it can be reused.
-    pub async fn stop(mut self) -> Option<TestDb> {
+    pub async fn stop(self) {
+        if let Some(db) = self.shutdown().await {
+            db.remove().await;
+        }
+    }
+
+    /// Stops the server and hands back its database, kept for a restart.
+    async fn shutdown(mut self) -> Option<TestDb> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -174,7 +205,7 @@ impl TestApp {
             self.zone.clone(),
             self.token.clone(),
         );
-        let db = self.stop().await;
+        let db = self.shutdown().await;
         let mut app = Self::start(settings(&url), engine).await;
         app.zone = zone;
         app.token = token;

@@ -112,7 +112,7 @@ async fn the_running_scheduler_revokes_and_reactivates_on_its_own() {
         let db = TestDb::new(engine).await;
         let mut s = settings(&db.url);
         s.worker_interval = 1;
-        let app = TestApp::start(s, engine).await;
+        let app = TestApp::start_on(db, s, engine).await;
         let id = app.issue(&csr_p256("scheduled"), 10).await["id"]
             .as_str()
             .expect("id")
@@ -137,7 +137,6 @@ async fn the_running_scheduler_revokes_and_reactivates_on_its_own() {
             "{metrics}"
         );
         app.stop().await;
-        drop(db);
     }
 }
 

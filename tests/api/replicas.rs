@@ -224,5 +224,6 @@ async fn three_replicas_share_one_database_and_survive_a_sigkill_mid_burst() {
     }
     wait_for(&r1, &late, &token, "revoked").await;
     assert_eq!(revoked_total(&[&r1, &r2]).await - before, 2.0);
-    drop(db);
+    drop((r1, r2));
+    db.remove().await;
 }

@@ -190,7 +190,7 @@ async fn each_ca_key_algorithm_signs_what_openssl_accepts() {
         let db = TestDb::new(engine).await;
         let mut s = settings(&db.url);
         s.key_algorithm = alg;
-        let app = TestApp::start(s, engine).await;
+        let app = TestApp::start_on(db, s, engine).await;
         let cert = app.issue(&csr_p256("alg"), 7).await;
         assert_eq!(cert["signature"], signature);
         check_issued(&app.services.ca.signer.certificate_pem(), &cert, 7);
