@@ -200,3 +200,66 @@ async fn after_a_restart_on_the_same_database_every_answer_is_identical() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_graceful_shutdown_lets_an_in_flight_issuance_finish_and_commit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for engine in engines() {
+        let db = TestDb::new(engine).await;
+        let app = TestApp::start(settings(&db.url), engine).await;
+        let zone = app.zone.clone();
+        let addr = app.base.trim_start_matches("http://").to_owned();
+        let body =
+            serde_json::json!({"csr": csr_p256("in-flight"), "validity_days": 3}).to_string();
+        let (first, rest) = body.split_at(body.len() / 2);
+        let mut conn = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /client/v4{} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+            app.certs_path(),
+            app.token,
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.expect("write");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        // Shut down while the request is half sent; the server must wait for it.
+        let stopping = tokio::spawn(app.stop());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            !stopping.is_finished(),
+            "the server stopped under an in-flight request"
+        );
+        conn.write_all(rest.as_bytes())
+            .await
+            .expect("finish the body");
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(15), conn.read_to_string(&mut answer))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        tokio::time::timeout(Duration::from_secs(15), stopping)
+            .await
+            .expect("stopped once the request was answered")
+            .expect("stop task");
+        // The acknowledged certificate was committed: it is there after a restart on the database.
+        let (_, json) = answer.split_once("\r\n\r\n").expect("a body");
+        let json: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        let id = json["result"]["id"].as_str().expect("an id").to_owned();
+        let again = TestApp::start(settings(&db.url), engine).await;
+        let res = again
+            .req(
+                Method::GET,
+                &format!("/zones/{zone}/client_certificates/{id}"),
+            )
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), StatusCode::OK);
+        again.stop().await;
+        db.remove().await;
+    }
+}
