@@ -60,16 +60,7 @@ fn fake_row(services: &Services, zone: &str, status: &str, now: i64) -> (CertRow
         zone_id: zone.to_owned(),
         ca_id: services.ca.id.clone(),
         serial_number: hex::encode(serial),
-        certificate: String::new(),
-        csr: String::new(),
         common_name: "bench".into(),
-        country: String::new(),
-        state: String::new(),
-        location: String::new(),
-        organization: String::new(),
-        organizational_unit: String::new(),
-        fingerprint_sha256: String::new(),
-        ski: String::new(),
         signature: "ECDSAWithSHA256".into(),
         status: status.into(),
         validity_days: 365,
@@ -77,6 +68,7 @@ fn fake_row(services: &Services, zone: &str, status: &str, now: i64) -> (CertRow
         expires_on: now + 364 * DAY,
         status_changed_at: now - 60,
         revocation_requested_at: (status == "revoked").then_some(now - 60),
+        ..CertRow::default()
     };
     (row, serial)
 }

@@ -5,7 +5,8 @@ use sqlx::FromRow;
 use super::{db_run, Db, DbResult};
 
 /// A stored client certificate, one column per field of the API object.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+/// `Default` is for fabricated rows (tests, benchmarks).
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromRow)]
 pub struct CertRow {
     /// 32 hex digits.
     pub id: String,

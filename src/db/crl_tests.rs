@@ -135,23 +135,13 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
             zone_id: zone.id.clone(),
             ca_id: "ca".into(),
             serial_number: serial.into(),
-            certificate: String::new(),
-            csr: String::new(),
-            common_name: String::new(),
-            country: String::new(),
-            state: String::new(),
-            location: String::new(),
-            organization: String::new(),
-            organizational_unit: String::new(),
-            fingerprint_sha256: String::new(),
-            ski: String::new(),
-            signature: String::new(),
             status: "pending_revocation".into(),
             validity_days: 1,
             issued_on: 0,
             expires_on: 86_400,
             status_changed_at: 50,
             revocation_requested_at: None,
+            ..CertRow::default()
         };
         certs::insert_batch(&db, &[row("c1", "01"), row("c2", "02")])
             .await
