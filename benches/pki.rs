@@ -16,6 +16,7 @@ use clap::Parser;
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
 use mtls_ca::db::certificates::{insert_batch, CertRow};
+use mtls_ca::model::CertStatus;
 use mtls_ca::service::Services;
 use ring::digest;
 use x509_cert::der::asn1::{Null, ObjectIdentifier, OctetString};
@@ -52,22 +53,22 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn fake_row(services: &Services, zone: &str, status: &str, now: i64) -> (CertRow, [u8; 20]) {
+fn fake_row(ca_id: &str, zone: &str, status: CertStatus, now: i64) -> (CertRow, [u8; 20]) {
     let mut serial = mtls_ca::model::random_bytes::<20>();
     serial[0] = (serial[0] & 0x7f).max(1);
     let row = CertRow {
         id: mtls_ca::model::random_hex_id(),
         zone_id: zone.to_owned(),
-        ca_id: services.ca.id.clone(),
+        ca_id: ca_id.to_owned(),
         serial_number: hex::encode(serial),
         common_name: "bench".into(),
         signature: "ECDSAWithSHA256".into(),
-        status: status.into(),
+        status,
         validity_days: 365,
         issued_on: now - DAY,
         expires_on: now + 364 * DAY,
         status_changed_at: now - 60,
-        revocation_requested_at: (status == "revoked").then_some(now - 60),
+        revocation_requested_at: (status == CertStatus::Revoked).then_some(now - 60),
         ..CertRow::default()
     };
     (row, serial)
@@ -76,8 +77,9 @@ fn fake_row(services: &Services, zone: &str, status: &str, now: i64) -> (CertRow
 /// Fabricated certificate rows, committed 10,000 per transaction; returns the serials.
 async fn insert(
     services: &Services,
+    ca_id: &str,
     zone: &str,
-    status: &str,
+    status: CertStatus,
     n: usize,
     now: i64,
 ) -> anyhow::Result<Vec<[u8; 20]>> {
@@ -86,7 +88,7 @@ async fn insert(
     while left > 0 {
         let chunk = left.min(10_000);
         let (rows, s): (Vec<_>, Vec<_>) = (0..chunk)
-            .map(|_| fake_row(services, zone, status, now))
+            .map(|_| fake_row(ca_id, zone, status, now))
             .unzip();
         insert_batch(&services.db, &rows).await?;
         serials.extend(s);
@@ -217,9 +219,18 @@ async fn main() -> anyhow::Result<()> {
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
     let zone = services.create_zone("bench.example", now).await?.id;
+    let ca_id = services.cas.issuing()?.id.clone();
     let t = Instant::now();
-    let revoked = insert(&services, &zone, "revoked", args.revoked, now).await?;
-    let good = insert(&services, &zone, "active", 1_000, now).await?;
+    let revoked = insert(
+        &services,
+        &ca_id,
+        &zone,
+        CertStatus::Revoked,
+        args.revoked,
+        now,
+    )
+    .await?;
+    let good = insert(&services, &ca_id, &zone, CertStatus::Active, 1_000, now).await?;
     println!(
         "setup: {} revoked + 1000 active fabricated rows inserted in {:.1} s",
         args.revoked,
@@ -233,12 +244,12 @@ async fn main() -> anyhow::Result<()> {
         let at = now + (run as i64) * 4 * DAY;
         let t = Instant::now();
         let p = services
-            .publish_crl(at)
+            .publish_crl(&ca_id, at)
             .await?
             .ok_or_else(|| anyhow::anyhow!("lost a race"))?;
         let elapsed = t.elapsed().as_secs_f64();
         anyhow::ensure!(p.rebuilt, "the CRL was not rebuilt");
-        let size = services.current_crl(&services.ca.id, at).await?.der.len();
+        let size = services.current_crl(&ca_id, at).await?.der.len();
         println!(
             "run {run}: CRL {} with {} entries, {} bytes, in {:.3} s",
             p.crl_number, args.revoked, size, elapsed
@@ -253,16 +264,12 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!(
-        "http://{}/pki/{}/ocsp",
-        listener.local_addr()?,
-        services.ca.id
-    );
+    let url = format!("http://{}/pki/{}/ocsp", listener.local_addr()?, ca_id);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.serve(listener, async move {
         let _ = stopped.await;
     }));
-    let ca_der = services.ca.signer.certificate_der().to_vec();
+    let ca_der = services.cas.issuing()?.der().to_vec();
     // Half of the asked-about serials revoked, half good.
     let mut asked: Vec<[u8; 20]> = revoked.iter().take(1_000).copied().collect();
     asked.extend(good.iter().copied());

@@ -24,6 +24,13 @@ impl App {
     /// Connects, migrates, bootstraps the account and CA.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let services = Services::open(&settings, clock::now()).await?;
+        // Every key this process will sign with, loaded now: a missing or wrong passphrase stops
+        // the start instead of failing requests.
+        services
+            .cas
+            .load_signers()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App { services, settings })
     }
 

@@ -50,6 +50,8 @@ pub mod codes {
     pub const INTERNAL: u32 = 1500;
     /// The database is unavailable.
     pub const UNAVAILABLE: u32 = 1501;
+    /// A CA operation was refused (not a CA, key mismatch, chain does not verify...).
+    pub const CA_REFUSED: u32 = 1440;
 }
 
 /// A 400 about one field of the request.
@@ -97,6 +99,9 @@ pub enum Error {
     /// The database cannot be reached.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A CA key cannot be loaded (passphrase missing or wrong); the message says what to set.
+    #[error("{0}")]
+    KeyUnavailable(String),
     /// A bug or an unexpected failure; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -2,7 +2,8 @@
 //! API compatible with Cloudflare's API Shield client-certificate API.
 //!
 //! Data flows one way: `http` -> `service` -> (`db`, `signer`); `worker` and `cli` -> `service`.
-//! `signer` is the only code that holds the CA private key.
+//! `signer` is the only code that holds the CA private key; `x509` parses what it signs and serves,
+//! holding no key.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -18,3 +19,4 @@ pub mod model;
 pub mod service;
 pub mod signer;
 pub mod worker;
+pub mod x509;

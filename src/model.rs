@@ -119,10 +119,11 @@ impl FromStr for Permission {
 }
 
 /// The life cycle of a client certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CertStatus {
     /// Valid and not revoked.
+    #[default]
     Active,
     /// A DELETE was accepted; the worker will revoke it.
     PendingRevocation,
@@ -161,6 +162,55 @@ impl FromStr for CertStatus {
             .ok_or_else(|| ParseError(format!("unknown certificate status {s:?}")))
     }
 }
+
+/// The role of a CA in its account's registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaRole {
+    /// Signs every new client certificate; exactly one per account.
+    Issuing,
+    /// Replaced by another; still publishes its CRL and answers OCSP for what it issued.
+    Retired,
+    /// Requested from an outside root: a key and a CSR, waiting for its certificate.
+    Pending,
+}
+
+impl CaRole {
+    /// Every role.
+    pub const ALL: [CaRole; 3] = [Self::Issuing, Self::Retired, Self::Pending];
+
+    /// The stored and displayed spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issuing => "issuing",
+            Self::Retired => "retired",
+            Self::Pending => "pending",
+        }
+    }
+}
+
+impl FromStr for CaRole {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| ParseError(format!("unknown CA role {s:?}")))
+    }
+}
+
+/// `TryFrom<String>` through `FromStr`, for reading stored spellings (`#[sqlx(try_from = "String")]`).
+macro_rules! try_from_string {
+    ($($name:ident),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                s.parse()
+            }
+        }
+    )*};
+}
+try_from_string!(CaRole, CertStatus, KeyAlgorithm);
 
 /// The key algorithm of a CA, chosen when the CA is created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,6 +310,10 @@ mod tests {
         for alg in KeyAlgorithm::ALL {
             assert_eq!(alg.as_str().parse::<KeyAlgorithm>(), Ok(alg));
         }
+        for role in CaRole::ALL {
+            assert_eq!(CaRole::try_from(role.as_str().to_owned()), Ok(role));
+        }
+        assert!(CaRole::try_from("root".to_owned()).is_err());
         assert!("all".parse::<CertStatus>().is_err());
         assert!("dsa".parse::<KeyAlgorithm>().is_err());
         assert_eq!("write".parse::<Permission>(), Ok(Permission::Write));

@@ -1,4 +1,5 @@
-//! The background worker: publishes the CRL, then carries `pending_revocation` to `revoked` and
+//! The background worker: publishes the CRL of every live CA (the issuing one, and each retired one
+//! while a certificate it issued is unexpired), then carries `pending_revocation` to `revoked` and
 //! `pending_reactivation` to `active`. `run_once` is idempotent and called directly by tests; the
 //! scheduler only calls it.
 //!
@@ -38,24 +39,28 @@ pub struct Outcome {
 /// meanwhile is never overwritten) and only while that CRL is still the stored one.
 pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let publication = s.publish_crl(now).await.context("publishing the CRL")?;
     let mut outcome = Outcome::default();
-    if let Some(p) = publication {
-        let revoked = CertStatus::Revoked;
-        let active = CertStatus::Active;
-        outcome.revoked = complete(
+    for ca in s.cas.live(now).await.context("listing the live CAs")? {
+        let publication = s
+            .publish_crl(&ca.id, now)
+            .await
+            .with_context(|| format!("publishing the CRL of CA {}", ca.id))?;
+        let Some(p) = publication else {
+            continue;
+        };
+        outcome.revoked += complete(
             s,
             &p.to_revoke,
-            revoked,
+            CertStatus::Revoked,
             p.crl_number,
             p.content_changed_at,
             now,
         )
         .await?;
-        outcome.reactivated = complete(
+        outcome.reactivated += complete(
             s,
             &p.to_reactivate,
-            active,
+            CertStatus::Active,
             p.crl_number,
             p.content_changed_at,
             now,
@@ -85,7 +90,7 @@ async fn complete(
         .iter()
         .take(usize::try_from(BATCH).unwrap_or(usize::MAX))
     {
-        if repo::complete_published(&s.db, &cert.id, &cert.status, to.as_str(), now, crl_number)
+        if repo::complete_published(&s.db, &cert.id, cert.status, to, now, crl_number)
             .await
             .with_context(|| format!("moving {} to {}", cert.id, to.as_str()))?
         {
@@ -100,9 +105,18 @@ async fn complete(
 /// The lease that makes one replica at a time run the worker.
 pub const LEASE: &str = "worker";
 
-/// One scheduled tick: takes (or renews) the worker lease for `lease_secs`, and runs `run_once`
-/// only when this replica holds it. Returns `None` when another replica holds the lease.
+/// One scheduled tick: notices a change of the CAs made by another process (every replica does, so
+/// each issues from a new CA within one interval of a rotation), takes (or renews) the worker lease
+/// for `lease_secs`, and runs `run_once` only when this replica holds it. Returns `None` when
+/// another replica holds the lease.
 pub async fn tick(s: &Services, now: i64, lease_secs: i64) -> anyhow::Result<Option<Outcome>> {
+    if s.cas.refresh().await.context("refreshing the CAs")? {
+        tracing::info!(issuing = ?s.cas.issuing().ok().map(|c| c.id.clone()), "the CAs changed");
+        s.cas
+            .load_signers()
+            .await
+            .context("loading the keys of new CAs")?;
+    }
     let held = leases::acquire(&s.db, LEASE, &s.instance_id, now, now + lease_secs)
         .await
         .context("taking the worker lease")?;

@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::{db_run, Db, DbResult};
+use crate::model::CertStatus;
 
 /// A stored client certificate, one column per field of the API object.
 /// `Default` is for fabricated rows (tests, benchmarks).
@@ -38,8 +39,9 @@ pub struct CertRow {
     pub ski: String,
     /// The CA's signature algorithm, Go spelling.
     pub signature: String,
-    /// `CertStatus` spelling.
-    pub status: String,
+    /// Its life-cycle status.
+    #[sqlx(try_from = "String")]
+    pub status: CertStatus,
     /// As requested.
     pub validity_days: i64,
     /// notBefore, unix seconds.
@@ -81,7 +83,7 @@ pub async fn insert_batch(db: &Db, rows: &[CertRow]) -> DbResult<()> {
                 .bind(&r.fingerprint_sha256)
                 .bind(&r.ski)
                 .bind(&r.signature)
-                .bind(&r.status)
+                .bind(r.status.as_str())
                 .bind(r.validity_days)
                 .bind(r.issued_on)
                 .bind(r.expires_on)
@@ -106,7 +108,7 @@ pub async fn get(db: &Db, zone_id: &str, id: &str) -> DbResult<Option<CertRow>> 
 }
 
 /// How many certificates of the zone have this status (any status when `None`).
-pub async fn count(db: &Db, zone_id: &str, status: Option<&str>) -> DbResult<i64> {
+pub async fn count(db: &Db, zone_id: &str, status: Option<CertStatus>) -> DbResult<i64> {
     let sql = match status {
         Some(_) => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1 AND status = $2",
         None => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1",
@@ -114,7 +116,7 @@ pub async fn count(db: &Db, zone_id: &str, status: Option<&str>) -> DbResult<i64
     db_run!(db, |pool| {
         let mut q = sqlx::query_scalar::<_, i64>(sql).bind(zone_id);
         if let Some(st) = status {
-            q = q.bind(st);
+            q = q.bind(st.as_str());
         }
         Ok(q.fetch_one(pool).await?)
     })
@@ -124,7 +126,7 @@ pub async fn count(db: &Db, zone_id: &str, status: Option<&str>) -> DbResult<i64
 pub async fn list(
     db: &Db,
     zone_id: &str,
-    status: Option<&str>,
+    status: Option<CertStatus>,
     offset: i64,
     limit: i64,
 ) -> DbResult<Vec<CertRow>> {
@@ -141,7 +143,7 @@ pub async fn list(
     db_run!(db, |pool| {
         let mut q = sqlx::query_as::<_, CertRow>(&sql).bind(zone_id);
         if let Some(st) = status {
-            q = q.bind(st);
+            q = q.bind(st.as_str());
         }
         Ok(q.bind(limit).bind(offset).fetch_all(pool).await?)
     })

@@ -8,6 +8,7 @@
 use sqlx::FromRow;
 
 use crate::db::{db_run, Db, DbResult};
+use crate::model::CertStatus;
 
 /// The stored CRL of a CA, without its DER.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -62,7 +63,8 @@ pub struct RevocationRow {
     /// Serial, lowercase hex.
     pub serial_number: String,
     /// `revoked`, `pending_revocation` or `pending_reactivation`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CertStatus,
     /// When the current status was requested or reached.
     pub status_changed_at: i64,
     /// When the last revocation was requested.
@@ -162,8 +164,8 @@ pub async fn has_pending(db: &Db, ca_id: &str) -> DbResult<bool> {
 pub async fn complete_published(
     db: &Db,
     id: &str,
-    from: &str,
-    to: &str,
+    from: CertStatus,
+    to: CertStatus,
     now: i64,
     published: i64,
 ) -> DbResult<bool> {
@@ -173,10 +175,10 @@ pub async fn complete_published(
          WHERE id = $3 AND status = $4 AND EXISTS (SELECT 1 FROM crls \
          WHERE crls.ca_id = client_certificates.ca_id AND crls.crl_number = $5)"
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(now)
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .bind(published)
     .execute(pool)
     .await?

@@ -1,56 +1,27 @@
 //! Unit tests of the CRL repository on SQLite, and on Postgres when `TEST_DATABASE_URL` is set.
 
 use super::*;
-use crate::db::accounts::{self, AccountRow, CaRow};
-use crate::db::PoolSettings;
 
-/// A migrated SQLite database with one CA, and the same on Postgres when `TEST_DATABASE_URL` is set.
+/// Migrated databases (SQLite, and Postgres when `TEST_DATABASE_URL` is set) with a CA `ca`.
 async fn databases() -> Vec<(Db, tempfile::TempDir)> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut urls = vec![format!("sqlite://{}", dir.path().join("crl.db").display())];
-    if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
-        use sqlx::Connection;
-        let name = format!("mtlsca_unit_{}", crate::model::random_hex_id());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let mut url = url::Url::parse(&admin).unwrap();
-        url.set_path(&name);
-        urls.push(url.to_string());
-    }
-    let pool = PoolSettings {
-        max_connections: 8,
-        acquire_timeout: std::time::Duration::from_secs(10),
-    };
-    let mut out: Vec<(Db, tempfile::TempDir)> = Vec::new();
-    let mut dir = Some(dir);
-    for url in urls {
-        let db = Db::connect(&url, pool).await.unwrap();
-        db.migrate().await.unwrap();
-        let account = AccountRow {
-            id: "a".repeat(32),
-            name: "default".into(),
-            created_at: 0,
-        };
-        accounts::ensure_account(&db, &account).await.unwrap();
-        let ca = CaRow {
+    let mut out = crate::db::test_db::databases("crl").await;
+    for (db, _) in &mut out {
+        let ca = crate::db::cas::NewCaRecord {
             id: "ca".into(),
-            account_id: account.id,
             name: "test".into(),
-            key_algorithm: "ecdsa-p256".into(),
-            certificate_der: vec![0],
+            key_algorithm: crate::model::KeyAlgorithm::EcdsaP256,
+            certificate_der: Some(vec![0]),
+            chain_pem: String::new(),
+            request_pem: None,
             private_key: vec![0],
             key_encrypted: false,
-            not_before: 0,
-            not_after: 1,
-            created_at: 0,
+            validity: Some((0, 1)),
         };
-        accounts::ensure_ca(&db, &ca).await.unwrap();
-        // The SQLite folder lives as long as its pool; Postgres gets an unused one.
-        let keep = dir.take().unwrap_or_else(|| tempfile::tempdir().unwrap());
-        out.push((db, keep));
+        assert!(
+            crate::db::cas::insert_first(db, crate::db::test_db::ACCOUNT, &ca, 0)
+                .await
+                .unwrap()
+        );
     }
     out
 }
@@ -135,7 +106,7 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
             zone_id: zone.id.clone(),
             ca_id: "ca".into(),
             serial_number: serial.into(),
-            status: "pending_revocation".into(),
+            status: CertStatus::PendingRevocation,
             validity_days: 1,
             issued_on: 0,
             expires_on: 86_400,
@@ -150,41 +121,61 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
         let snap = snapshot(&db, "ca").await.unwrap();
         assert_eq!(snap.len(), 2);
         // No CRL stored yet: nothing may flip.
-        assert!(
-            !complete_published(&db, "c1", "pending_revocation", "revoked", 60, 1)
-                .await
-                .unwrap()
-        );
+        assert!(!complete_published(
+            &db,
+            "c1",
+            CertStatus::PendingRevocation,
+            CertStatus::Revoked,
+            60,
+            1
+        )
+        .await
+        .unwrap());
         let n = reserve_number(&db, "ca").await.unwrap();
         assert!(store(&db, "ca", 0, &crl(n, "h")).await.unwrap());
-        assert!(
-            !complete_published(&db, "c1", "pending_revocation", "revoked", 60, n + 1)
-                .await
-                .unwrap()
-        );
-        assert!(
-            complete_published(&db, "c1", "pending_revocation", "revoked", 60, n)
-                .await
-                .unwrap()
-        );
+        assert!(!complete_published(
+            &db,
+            "c1",
+            CertStatus::PendingRevocation,
+            CertStatus::Revoked,
+            60,
+            n + 1
+        )
+        .await
+        .unwrap());
+        assert!(complete_published(
+            &db,
+            "c1",
+            CertStatus::PendingRevocation,
+            CertStatus::Revoked,
+            60,
+            n
+        )
+        .await
+        .unwrap());
         // The revocation time stays the one the CRL published (status_changed_at, as no DELETE set it).
         let got = certs::get(&db, &zone.id, "c1").await.unwrap().unwrap();
         assert_eq!(
             (
-                got.status.as_str(),
+                got.status,
                 got.status_changed_at,
                 got.revocation_requested_at
             ),
-            ("revoked", 60, Some(50))
+            (CertStatus::Revoked, 60, Some(50))
         );
         // Another CRL was stored meanwhile: a flip relying on the old one is refused.
         let m = reserve_number(&db, "ca").await.unwrap();
         assert!(store(&db, "ca", n, &crl(m, "h2")).await.unwrap());
-        assert!(
-            !complete_published(&db, "c2", "pending_revocation", "revoked", 61, n)
-                .await
-                .unwrap()
-        );
+        assert!(!complete_published(
+            &db,
+            "c2",
+            CertStatus::PendingRevocation,
+            CertStatus::Revoked,
+            61,
+            n
+        )
+        .await
+        .unwrap());
         assert!(ocsp_lookup(&db, "ca", "02").await.unwrap().1);
     }
 }

@@ -4,11 +4,15 @@
 //! pool is live through [`db_run!`], so each one is type-checked against both drivers.
 
 pub mod accounts;
+pub mod cas;
 pub mod certificates;
 pub mod credentials;
 pub mod crl;
 pub mod leases;
 pub mod zones;
+
+#[cfg(test)]
+pub(crate) mod test_db;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -137,10 +141,19 @@ impl Db {
         Ok(Db::Sqlite(sqlite))
     }
 
-    /// Applies the engine's migrations.
+    /// Applies the engine's migrations. On SQLite they run on a connection of their own with foreign
+    /// keys off, so a migration may rebuild a table that others reference (SQLite's documented way
+    /// to change a table's constraints); the pool's connections keep them on.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool) => {
+                use sqlx::Connection;
+                let opts = (*pool.connect_options()).clone().foreign_keys(false);
+                let mut conn = sqlx::SqliteConnection::connect_with(&opts).await?;
+                let result = sqlx::migrate!("migrations/sqlite").run(&mut conn).await;
+                conn.close().await?;
+                result?
+            }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())

@@ -84,7 +84,7 @@ impl IntoResponse for Error {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 res
             }
-            Error::Internal(cause) => {
+            Error::Internal(cause) | Error::KeyUnavailable(cause) => {
                 tracing::error!(%cause, "internal error");
                 fail(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -18,27 +18,46 @@ use crate::clock;
 use crate::error::Error;
 use crate::service::Services;
 
-/// `/pki/{ca_id}/...`.
+/// `/pki/bundle.pem` and `/pki/{ca_id}/...`.
 pub fn routes() -> Router<Arc<Services>> {
     Router::new()
+        .route("/pki/bundle.pem", get(bundle_pem))
         .route("/pki/{ca_id}/ca.pem", get(ca_pem))
         .route("/pki/{ca_id}/ca.der", get(ca_der))
+        .route("/pki/{ca_id}/chain.pem", get(chain_pem))
         .route("/pki/{ca_id}/crl", get(crl))
         .route("/pki/{ca_id}/ocsp", post(ocsp_post))
         .route("/pki/{ca_id}/ocsp/{*request}", get(ocsp_get))
 }
 
-/// `GET /pki/{ca_id}/ca.pem`.
-pub async fn ca_pem(State(s): State<Arc<Services>>, Path(ca_id): Path<String>) -> Response {
-    match s.ca_certificate_pem(&ca_id) {
+fn pem_answer(result: Result<String, Error>) -> Response {
+    match result {
         Ok(pem) => ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
         Err(e) => plain_error(e),
     }
 }
 
+/// `GET /pki/{ca_id}/ca.pem`.
+pub async fn ca_pem(State(s): State<Arc<Services>>, Path(ca_id): Path<String>) -> Response {
+    pem_answer(s.ca_certificate_pem(&ca_id).await)
+}
+
+/// `GET /pki/{ca_id}/chain.pem`: the CA and the chain above it, up to the root.
+pub async fn chain_pem(State(s): State<Arc<Services>>, Path(ca_id): Path<String>) -> Response {
+    pem_answer(s.ca_chain_pem(&ca_id).await)
+}
+
+/// `GET /pki/bundle.pem`: every CA whose certificates may still be valid (for TLS servers).
+pub async fn bundle_pem(State(s): State<Arc<Services>>) -> Response {
+    let mut res = pem_answer(s.trust_bundle_pem(clock::now()).await);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
 /// `GET /pki/{ca_id}/ca.der`.
 pub async fn ca_der(State(s): State<Arc<Services>>, Path(ca_id): Path<String>) -> Response {
-    match s.ca_certificate_der(&ca_id) {
+    match s.ca_certificate_der(&ca_id).await {
         Ok(der) => ([(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response(),
         Err(e) => plain_error(e),
     }

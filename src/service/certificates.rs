@@ -1,7 +1,5 @@
 //! Client certificates: issue from a CSR, read, list, and request revocation or reactivation.
 
-use std::sync::Arc;
-
 use super::listing::{ListQuery, ResultInfo};
 use super::view::{rfc3339, ClientCertificate};
 use super::Services;
@@ -9,7 +7,8 @@ use crate::db::certificates::{self as repo, CertRow};
 use crate::error::{codes, Error, Result};
 use crate::model::{random_bytes, CertId, CertStatus, Permission, ZoneId};
 use crate::service::auth::Principal;
-use crate::signer::{Csr, CsrError, Pointers};
+use crate::signer::Pointers;
+use crate::x509::{Csr, CsrError};
 
 /// Longest validity a client certificate can be issued for.
 pub const MAX_VALIDITY_DAYS: i64 = 3650;
@@ -25,9 +24,9 @@ pub struct CreateRequest {
 }
 
 impl Services {
-    /// The URLs every issued certificate points to.
-    pub fn pointers(&self) -> Pointers {
-        let base = format!("{}/pki/{}", self.public_url, self.ca.id);
+    /// The URLs a certificate of CA `ca_id` points to.
+    pub fn pointers(&self, ca_id: &str) -> Pointers {
+        let base = format!("{}/pki/{}", self.public_url, ca_id);
         Pointers {
             crl_url: format!("{base}/crl"),
             ocsp_url: format!("{base}/ocsp"),
@@ -55,7 +54,8 @@ impl Services {
             ));
         }
         let not_after = now + req.validity_days * DAY;
-        let signer = Arc::clone(&self.ca.signer);
+        let ca = self.cas.issuing()?;
+        let signer = self.cas.signer(&ca.id).await?;
         if not_after > signer.not_after() {
             return Err(Error::invalid(
                 codes::VALIDITY_EXCEEDS_CA,
@@ -67,7 +67,7 @@ impl Services {
                 Some("/validity_days"),
             ));
         }
-        let pointers = self.pointers();
+        let pointers = self.pointers(&ca.id);
         let pem = req.csr.clone();
         let (csr, issued) = tokio::task::spawn_blocking(move || {
             let csr = Csr::parse(&pem).map_err(csr_error)?;
@@ -82,7 +82,7 @@ impl Services {
         let row = CertRow {
             id: CertId::generate().to_string(),
             zone_id: zone.to_string(),
-            ca_id: self.ca.id.clone(),
+            ca_id: ca.id.clone(),
             serial_number: issued.serial_hex,
             certificate: issued.pem,
             csr: req.csr,
@@ -94,17 +94,17 @@ impl Services {
             organizational_unit: subject.organizational_unit.clone(),
             fingerprint_sha256: issued.fingerprint_sha256,
             ski: issued.ski_hex,
-            signature: self.ca.signer.algorithm().signature_name().to_owned(),
-            status: CertStatus::Active.as_str().to_owned(),
+            signature: ca.algorithm.signature_name().to_owned(),
+            status: CertStatus::Active,
             validity_days: req.validity_days,
             issued_on: now,
             expires_on: not_after,
             status_changed_at: now,
             revocation_requested_at: None,
         };
-        self.writer.insert(row.clone()).await?;
+        self.writer().insert(row.clone()).await?;
         self.metrics.record_issued();
-        Ok(self.view(row))
+        Ok(self.view_of(&ca, row))
     }
 
     /// One certificate of the zone.
@@ -118,7 +118,7 @@ impl Services {
         let row = repo::get(&self.db, zone.as_str(), id.as_str())
             .await?
             .ok_or(Error::NotFound)?;
-        Ok(self.view(row))
+        self.view(row).await
     }
 
     /// A page of the zone's certificates, oldest first.
@@ -129,7 +129,7 @@ impl Services {
         query: &ListQuery,
     ) -> Result<(Vec<ClientCertificate>, ResultInfo)> {
         self.authorize(p, zone, Permission::Read).await?;
-        let status = query.status.map(CertStatus::as_str);
+        let status = query.status;
         let filtered = repo::count(&self.db, zone.as_str(), status).await?;
         let window = query.window(u64::try_from(filtered).unwrap_or(0));
         let rows = if window.take == 0 {
@@ -145,7 +145,7 @@ impl Services {
             .await?
         };
         let info = query.result_info(rows.len() as u64, window.total);
-        Ok((rows.into_iter().map(|r| self.view(r)).collect(), info))
+        Ok((self.views(rows).await?, info))
     }
 
     /// DELETE: `active` (or `pending_reactivation`) becomes `pending_revocation`; a revoked or
@@ -196,17 +196,17 @@ impl Services {
                 }
             };
             if let Some(row) = moved {
-                return Ok(self.view(row));
+                return self.view(row).await;
             }
             let row = repo::get(&self.db, zone.as_str(), id.as_str())
                 .await?
                 .ok_or(Error::NotFound)?;
             let unchanged = match t {
-                Transition::Revoke => ["revoked", "pending_revocation"],
-                Transition::Reactivate => ["active", "pending_reactivation"],
+                Transition::Revoke => [CertStatus::Revoked, CertStatus::PendingRevocation],
+                Transition::Reactivate => [CertStatus::Active, CertStatus::PendingReactivation],
             };
-            if unchanged.contains(&row.status.as_str()) {
-                return Ok(self.view(row));
+            if unchanged.contains(&row.status) {
+                return self.view(row).await;
             }
         }
         Err(Error::Unavailable(

@@ -6,12 +6,13 @@
 //! disagree, and a status flip that follows a publication is true of both. Expired certificates
 //! stay listed: a CRL is never the only thing that stops an expired certificate.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use ring::digest;
 
 use super::pki_ocsp::OcspState;
-use super::Services;
+use super::{CaEntry, Services};
 use crate::db::crl::{self as repo, NewCrl, RevocationRow};
 use crate::error::{Error, Result};
 use crate::model::CertStatus;
@@ -23,7 +24,8 @@ const DAY: i64 = 86_400;
 pub struct PkiState {
     /// thisUpdate to nextUpdate of each CRL, seconds.
     crl_validity: i64,
-    pub(super) ocsp: OcspState,
+    /// The OCSP responder's memory, per CA.
+    ocsp: Mutex<HashMap<String, Arc<OcspState>>>,
 }
 
 impl PkiState {
@@ -31,8 +33,14 @@ impl PkiState {
     pub fn new(crl_validity_days: u32) -> Self {
         Self {
             crl_validity: i64::from(crl_validity_days.max(1)) * DAY,
-            ocsp: OcspState::default(),
+            ocsp: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The OCSP responder's memory of CA `ca_id`.
+    pub(super) fn ocsp(&self, ca_id: &str) -> Arc<OcspState> {
+        let mut map = self.ocsp.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(map.entry(ca_id.to_owned()).or_default())
     }
 }
 
@@ -64,32 +72,47 @@ pub struct Publication {
 }
 
 impl Services {
-    /// 404 unless `ca_id` is this service's CA.
-    pub(super) fn known_ca(&self, ca_id: &str) -> Result<()> {
-        if ca_id == self.ca.id {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+    /// The CA `ca_id` with its certificate; `NotFound` for an unknown or pending CA.
+    pub(super) async fn known_ca(&self, ca_id: &str) -> Result<Arc<CaEntry>> {
+        match self.cas.find(ca_id).await? {
+            Some(ca) if ca.certificate.is_some() => Ok(ca),
+            _ => Err(Error::NotFound),
         }
     }
 
     /// The CA certificate, DER.
-    pub fn ca_certificate_der(&self, ca_id: &str) -> Result<Vec<u8>> {
-        self.known_ca(ca_id)?;
-        Ok(self.ca.signer.certificate_der().to_vec())
+    pub async fn ca_certificate_der(&self, ca_id: &str) -> Result<Vec<u8>> {
+        let ca = self.known_ca(ca_id).await?;
+        Ok(ca
+            .certificate
+            .as_ref()
+            .map(|c| c.der().to_vec())
+            .unwrap_or_default())
     }
 
     /// The CA certificate, PEM.
-    pub fn ca_certificate_pem(&self, ca_id: &str) -> Result<String> {
-        self.known_ca(ca_id)?;
-        Ok(self.ca.signer.certificate_pem())
+    pub async fn ca_certificate_pem(&self, ca_id: &str) -> Result<String> {
+        let ca = self.known_ca(ca_id).await?;
+        Ok(ca.certificate.as_ref().map(|c| c.pem()).unwrap_or_default())
+    }
+
+    /// The CA certificate followed by the chain above it up to the root, PEM.
+    pub async fn ca_chain_pem(&self, ca_id: &str) -> Result<String> {
+        let ca = self.known_ca(ca_id).await?;
+        Ok(ca.chain_pem().unwrap_or_default())
+    }
+
+    /// The trust bundle: every CA whose certificates may still be valid, with their chains.
+    pub async fn trust_bundle_pem(&self, now: i64) -> Result<String> {
+        self.cas.refresh().await?;
+        self.cas.bundle_pem(now).await
     }
 
     /// The stored CRL. Before the worker's first run it publishes one (and flips nothing).
     pub async fn current_crl(&self, ca_id: &str, now: i64) -> Result<CrlDocument> {
-        self.known_ca(ca_id)?;
+        self.known_ca(ca_id).await?;
         if repo::current(&self.db, ca_id).await?.is_none() {
-            self.publish_crl(now).await?;
+            self.publish_crl(ca_id, now).await?;
         }
         let crl = repo::current(&self.db, ca_id)
             .await?
@@ -105,8 +128,7 @@ impl Services {
     /// in one snapshot, re-signing it when that list changed or the stored one is half-way to its
     /// nextUpdate. `None` when another publisher stored a CRL meanwhile (nothing may be flipped on
     /// the strength of this snapshot then; the next run starts over).
-    pub async fn publish_crl(&self, now: i64) -> Result<Option<Publication>> {
-        let ca_id = self.ca.id.as_str();
+    pub async fn publish_crl(&self, ca_id: &str, now: i64) -> Result<Option<Publication>> {
         let stored = repo::meta(&self.db, ca_id).await?;
         let fresh = stored.as_ref().is_some_and(|m| {
             now >= m.this_update && now - m.this_update < (m.next_update - m.this_update) / 2
@@ -123,7 +145,7 @@ impl Services {
         let (listed, to_reactivate): (Vec<_>, Vec<_>) = repo::snapshot(&self.db, ca_id)
             .await?
             .into_iter()
-            .partition(|r| r.status != CertStatus::PendingReactivation.as_str());
+            .partition(|r| r.status != CertStatus::PendingReactivation);
         let mut entries: Vec<(&str, i64)> = listed
             .iter()
             .map(|r| {
@@ -136,7 +158,7 @@ impl Services {
         let mut publication = Publication {
             to_revoke: listed
                 .iter()
-                .filter(|r| r.status == CertStatus::PendingRevocation.as_str())
+                .filter(|r| r.status == CertStatus::PendingRevocation)
                 .cloned()
                 .collect(),
             to_reactivate,
@@ -166,7 +188,7 @@ impl Services {
             .collect::<Result<Vec<_>>>()?;
         let number = repo::reserve_number(&self.db, ca_id).await?;
         let (this_update, next_update) = (now, now + self.pki.crl_validity);
-        let signer = Arc::clone(&self.ca.signer);
+        let signer = self.cas.signer(ca_id).await?;
         let der = tokio::task::spawn_blocking(move || {
             signer.sign_crl(&CrlInput {
                 number: u64::try_from(number).unwrap_or_default(),
@@ -192,7 +214,7 @@ impl Services {
             return Ok(None);
         }
         self.metrics.record_crl_published(entries.len());
-        self.pki.ocsp.invalidate();
+        self.pki.ocsp(ca_id).invalidate();
         publication.crl_number = number;
         publication.rebuilt = true;
         Ok(Some(publication))

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::Services;
 use crate::db::crl as repo;
 use crate::error::{Error, Result};
-use crate::signer::{crl_entries, OcspFailure, OcspQuery, OcspRefusal, OcspStatus, OcspTimes};
+use crate::signer::{OcspFailure, OcspStatus, OcspTimes};
+use crate::x509::{crl_entries, OcspQuery, OcspRefusal};
 
 /// nextUpdate - thisUpdate of every answer, seconds.
 pub const OCSP_VALIDITY: i64 = 3600;
@@ -83,8 +84,20 @@ impl Services {
     /// (`malformedRequest`, `unauthorized`, `tryLater` when the database is away, `internalError`).
     /// The only error is `NotFound` for an unknown CA.
     pub async fn ocsp(&self, ca_id: &str, request: &[u8], now: i64) -> Result<Vec<u8>> {
-        self.known_ca(ca_id)?;
-        let query = match self.ca.signer.parse_ocsp_request(request) {
+        let ca = match self.known_ca(ca_id).await {
+            Ok(ca) => ca,
+            Err(Error::Unavailable(cause)) => {
+                tracing::warn!(%cause, "OCSP: database unavailable, answering tryLater");
+                self.metrics.record_ocsp("try_later");
+                return Ok(OcspFailure::TryLater.der());
+            }
+            Err(e) => return Err(e),
+        };
+        let parsed = match &ca.certificate {
+            Some(cert) => cert.parse_ocsp_request(request),
+            None => return Err(Error::NotFound),
+        };
+        let query = match parsed {
             Ok(q) => q,
             Err(refusal) => {
                 let (label, failure) = match refusal {
@@ -98,7 +111,7 @@ impl Services {
                 return Ok(failure.der());
             }
         };
-        match self.answer_ocsp(&query, now).await {
+        match self.answer_ocsp(ca_id, &query, now).await {
             Ok(der) => Ok(der),
             Err(Error::Unavailable(cause)) => {
                 tracing::warn!(%cause, "OCSP: database unavailable, answering tryLater");
@@ -113,8 +126,8 @@ impl Services {
         }
     }
 
-    async fn answer_ocsp(&self, query: &OcspQuery, now: i64) -> Result<Vec<u8>> {
-        let ca_id = self.ca.id.as_str();
+    async fn answer_ocsp(&self, ca_id: &str, query: &OcspQuery, now: i64) -> Result<Vec<u8>> {
+        let state = self.pki.ocsp(ca_id);
         let mut version = 0;
         let mut issued = Vec::with_capacity(query.serials().len());
         for (i, serial) in query.serials().iter().enumerate() {
@@ -125,14 +138,11 @@ impl Services {
             issued.push(known && !serial.is_empty());
         }
         let key = query.cache_key().filter(|_| issued.iter().all(|&i| i));
-        if let Some(der) = key
-            .as_ref()
-            .and_then(|k| self.pki.ocsp.cached(version, k, now))
-        {
+        if let Some(der) = key.as_ref().and_then(|k| state.cached(version, k, now)) {
             self.metrics.record_ocsp("cached");
             return Ok(der);
         }
-        let revoked = self.revoked_set(version).await?;
+        let revoked = self.revoked_set(ca_id, &state, version).await?;
         let statuses: Vec<OcspStatus> = query
             .serials()
             .iter()
@@ -154,31 +164,36 @@ impl Services {
             this_update: now,
             next_update: now + OCSP_VALIDITY,
         };
-        let (signer, q) = (Arc::clone(&self.ca.signer), query.clone());
+        let (signer, q) = (self.cas.signer(ca_id).await?, query.clone());
         let der =
             tokio::task::spawn_blocking(move || signer.sign_ocsp_response(&q, &statuses, times))
                 .await
                 .map_err(|e| Error::Internal(format!("OCSP signing task failed: {e}")))?
                 .map_err(|e| Error::Internal(format!("signing an OCSP response failed: {e}")))?;
         if let Some(k) = key {
-            self.pki.ocsp.remember(revoked.version, k, now, der.clone());
+            state.remember(revoked.version, k, now, der.clone());
         }
         Ok(der)
     }
 
     /// The serials listed by the stored CRL of version `version` or newer, loading them once per
     /// version (concurrent requests wait for the one load).
-    async fn revoked_set(&self, version: i64) -> Result<Arc<RevokedSet>> {
-        let current = self.pki.ocsp.revoked();
+    async fn revoked_set(
+        &self,
+        ca_id: &str,
+        state: &OcspState,
+        version: i64,
+    ) -> Result<Arc<RevokedSet>> {
+        let current = state.revoked();
         if current.version >= version {
             return Ok(current);
         }
-        let _one_load = self.pki.ocsp.loading.lock().await;
-        let current = self.pki.ocsp.revoked();
+        let _one_load = state.loading.lock().await;
+        let current = state.revoked();
         if current.version >= version {
             return Ok(current);
         }
-        let stored = repo::current(&self.db, &self.ca.id)
+        let stored = repo::current(&self.db, ca_id)
             .await?
             .ok_or_else(|| Error::Internal(format!("CRL {version} vanished")))?;
         let number = stored.crl_number;
@@ -190,12 +205,7 @@ impl Services {
             version: number,
             serials: entries.into_iter().collect(),
         });
-        *self
-            .pki
-            .ocsp
-            .revoked
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Arc::clone(&set);
+        *state.revoked.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&set);
         Ok(set)
     }
 }

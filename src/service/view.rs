@@ -4,8 +4,9 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::Services;
+use super::{CaEntry, Services};
 use crate::db::certificates::CertRow;
+use crate::error::Result;
 
 /// `certificate_authority` of the API object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,34 +67,55 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 impl Services {
-    /// The API object of a stored certificate.
-    pub(crate) fn view(&self, row: CertRow) -> ClientCertificate {
-        ClientCertificate {
-            certificate_authority: CaRef {
-                name: if row.ca_id == self.ca.id {
-                    self.ca.name.clone()
-                } else {
-                    String::new()
-                },
-                id: row.ca_id,
-            },
-            expires_on: rfc3339(row.expires_on),
-            issued_on: rfc3339(row.issued_on),
-            id: row.id,
-            certificate: row.certificate,
-            common_name: row.common_name,
-            country: row.country,
-            csr: row.csr,
-            fingerprint_sha256: row.fingerprint_sha256,
-            location: row.location,
-            organization: row.organization,
-            organizational_unit: row.organizational_unit,
-            serial_number: row.serial_number,
-            signature: row.signature,
-            ski: row.ski,
-            state: row.state,
-            status: row.status,
-            validity_days: row.validity_days,
+    /// The API object of a stored certificate issued by `ca`.
+    pub(crate) fn view_of(&self, ca: &CaEntry, row: CertRow) -> ClientCertificate {
+        view(Some(ca), row)
+    }
+
+    /// The API object of a stored certificate, its CA looked up in the registry (which reloads
+    /// when the CA was made by another process since it last looked).
+    pub(crate) async fn view(&self, row: CertRow) -> Result<ClientCertificate> {
+        let ca = self.cas.find(&row.ca_id).await?;
+        Ok(view(ca.as_deref(), row))
+    }
+
+    /// The API objects of stored certificates.
+    pub(crate) async fn views(&self, rows: Vec<CertRow>) -> Result<Vec<ClientCertificate>> {
+        if rows.iter().any(|r| self.cas.get(&r.ca_id).is_none()) {
+            self.cas.refresh().await?;
         }
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let ca = self.cas.get(&row.ca_id);
+                view(ca.as_deref(), row)
+            })
+            .collect())
+    }
+}
+
+fn view(ca: Option<&CaEntry>, row: CertRow) -> ClientCertificate {
+    ClientCertificate {
+        certificate_authority: CaRef {
+            name: ca.map(|c| c.name.clone()).unwrap_or_default(),
+            id: row.ca_id,
+        },
+        expires_on: rfc3339(row.expires_on),
+        issued_on: rfc3339(row.issued_on),
+        id: row.id,
+        certificate: row.certificate,
+        common_name: row.common_name,
+        country: row.country,
+        csr: row.csr,
+        fingerprint_sha256: row.fingerprint_sha256,
+        location: row.location,
+        organization: row.organization,
+        organizational_unit: row.organizational_unit,
+        serial_number: row.serial_number,
+        signature: row.signature,
+        ski: row.ski,
+        state: row.state,
+        status: row.status.as_str().to_owned(),
+        validity_days: row.validity_days,
     }
 }

@@ -12,10 +12,10 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::prelude::X509Certificate;
 
-use super::ocsp::{self, OcspQuery, OcspRefusal};
 use super::sealed::{self, SealedKey};
-use super::{keys, names, ocsp_response, policy, validity, SignerError};
+use super::{keys, ocsp_response, validity, SignerError};
 use crate::model::KeyAlgorithm;
+use crate::x509::{names, pem_encode, policy};
 
 /// How long a new root is valid.
 const CA_YEARS: i32 = 25;
@@ -75,7 +75,8 @@ pub fn create_ca(
     params.serial_number = Some(SerialNumber::from_slice(&keys::random_serial()));
     params.not_before = not_before;
     params.not_after = not_after;
-    params.key_identifier_method = KeyIdMethod::PreSpecified(keys::key_identifier(key.der_bytes()));
+    params.key_identifier_method =
+        KeyIdMethod::PreSpecified(crate::x509::key_identifier(key.der_bytes()));
     let certificate = params.self_signed(&key)?;
 
     Ok(NewCa {
@@ -94,8 +95,6 @@ pub struct Signer {
     pub(super) not_after: i64,
     /// The CA certificate's Subject Key Identifier: the AKI of its certificates and CRLs.
     pub(super) ski: Vec<u8>,
-    /// What OCSP CertIDs about this CA's certificates carry, per hash algorithm.
-    pub(super) issuer_hashes: Vec<ocsp::IssuerHashes>,
     /// The OCSP ResponderID byKey.
     pub(super) responder_key_hash: Vec<u8>,
     /// rcgen's issuer: the CA subject, its SKI (for the AKI of issued certificates) and the key.
@@ -155,7 +154,6 @@ impl Signer {
             certificate_der: certificate_der.to_vec(),
             not_after: cert.validity().not_after.timestamp(),
             ski,
-            issuer_hashes: ocsp::issuer_hashes(cert.subject().as_raw(), ca_key_bits),
             responder_key_hash: ocsp_response::responder_key_hash(ca_key_bits),
             issuer: Issuer::new(params, key_pair),
         })
@@ -179,12 +177,6 @@ impl Signer {
     /// The CA certificate's notAfter, unix seconds.
     pub fn not_after(&self) -> i64 {
         self.not_after
-    }
-
-    /// Parses a DER OCSP request; every CertID in it must name this CA (SHA-1, SHA-256, SHA-384 or
-    /// SHA-512 hashes of its subject and key).
-    pub fn parse_ocsp_request(&self, der: &[u8]) -> Result<OcspQuery, OcspRefusal> {
-        ocsp::parse(der, &self.issuer_hashes)
     }
 }
 
@@ -219,11 +211,10 @@ fn subject_key_identifier(cert: &X509Certificate<'_>) -> Vec<u8> {
             ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
             _ => None,
         })
-        .unwrap_or_else(|| keys::key_identifier(&cert.public_key().subject_public_key.data))
+        .unwrap_or_else(|| crate::x509::key_identifier(&cert.public_key().subject_public_key.data))
 }
 
 /// PEM with LF line endings whatever the platform.
 pub(super) fn certificate_pem(der: &[u8]) -> String {
-    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-    pem::encode_config(&pem::Pem::new("CERTIFICATE", der.to_vec()), config)
+    pem_encode("CERTIFICATE", der)
 }

@@ -3,10 +3,7 @@
 use rcgen::{
     CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
 };
-use x509_parser::prelude::FromDer;
-use x509_parser::revocation_list::CertificateRevocationList;
 
-use super::ocsp::serial_hex;
 use super::{validity, Signer, SignerError};
 
 /// One revoked certificate.
@@ -59,20 +56,4 @@ impl Signer {
         };
         Ok(params.signed_by(&self.issuer)?.der().to_vec())
     }
-}
-
-/// The entries of a DER CRL: each serial (lowercase hex, as [`serial_hex`] writes it) with its
-/// revocation time. The signature is not checked: this reads back a CRL the signer made.
-pub fn crl_entries(der: &[u8]) -> Result<Vec<(String, i64)>, SignerError> {
-    let (rest, crl) = CertificateRevocationList::from_der(der)
-        .map_err(|e| SignerError::Certificate(format!("unreadable CRL: {e}")))?;
-    if !rest.is_empty() {
-        return Err(SignerError::Certificate(
-            "the CRL is followed by trailing bytes".into(),
-        ));
-    }
-    Ok(crl
-        .iter_revoked_certificates()
-        .map(|r| (serial_hex(r.raw_serial()), r.revocation_date.timestamp()))
-        .collect())
 }

@@ -7,8 +7,8 @@ use rcgen::{
 use ring::digest;
 
 use super::ca::{certificate_pem, Signer};
-use super::csr::Csr;
-use super::{der, keys, validity, SignerError};
+use super::{keys, validity, SignerError};
+use crate::x509::{der, Csr};
 
 /// Where relying parties find revocation status and the CA certificate. All three must be ASCII URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]

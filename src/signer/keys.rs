@@ -2,7 +2,6 @@
 
 use pkcs8::{PrivateKeyInfo, SecretDocument};
 use rcgen::{KeyPair, SignatureAlgorithm};
-use ring::digest;
 use rsa::pkcs8::EncodePrivateKey;
 
 use super::SignerError;
@@ -63,13 +62,6 @@ pub(super) fn from_pkcs8(pkcs8: &[u8], alg: KeyAlgorithm) -> Result<KeyPair, Sig
     Ok(key)
 }
 
-/// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents.
-pub(super) fn key_identifier(subject_public_key: &[u8]) -> Vec<u8> {
-    digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, subject_public_key)
-        .as_ref()
-        .to_vec()
-}
-
 /// A random positive 20-byte serial; see [`positive_serial`].
 pub(super) fn random_serial() -> [u8; 20] {
     positive_serial(crate::model::random_bytes::<20>())
@@ -101,15 +93,6 @@ mod tests {
         assert_eq!(positive_serial([0x80; 20])[0], 0x01);
         assert_eq!(positive_serial([0x00; 20])[0], 0x01);
         assert_eq!(positive_serial([0x42; 20]), [0x42; 20]);
-    }
-
-    #[test]
-    fn key_identifier_is_sha1_of_the_key_bits() {
-        // SHA-1("abc"), FIPS 180 test vector.
-        assert_eq!(
-            hex::encode(key_identifier(b"abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
     }
 
     #[test]

@@ -1,32 +1,29 @@
 //! The signer: the only code that ever holds the CA private key.
 //!
-//! It creates the self-signed root ([`create_ca`]), seals the key at rest ([`SealedKey`]), loads a CA back
-//! ([`Signer::load`]), issues client certificates for verified CSRs ([`Csr`], [`Signer::issue`]), and
-//! signs what relying parties check revocation with: CRLs ([`Signer::sign_crl`]) and OCSP responses
-//! ([`Signer::parse_ocsp_request`], [`Signer::sign_ocsp_response`]).
+//! It creates keys: a self-signed root ([`create_ca`]), a key and CSR for an intermediate an outside
+//! root signs ([`request_ca`]), or takes an existing key in ([`import_key`]); seals them at rest
+//! ([`SealedKey`]); loads a CA back ([`Signer::load`]); issues client certificates for verified CSRs
+//! ([`Signer::issue`]); and signs what relying parties check revocation with: CRLs
+//! ([`Signer::sign_crl`]) and OCSP responses ([`Signer::sign_ocsp_response`]).
+//! Parsing (CSRs, names, OCSP requests, CA certificates) lives in [`crate::x509`], which holds no key.
 //! Every certificate is built with rcgen from plain parameters; nothing here knows HTTP, SQL or the clock.
 
 mod ca;
 mod crl;
-pub mod csr;
-mod der;
 mod issue;
 mod keys;
-mod names;
-mod ocsp;
 mod ocsp_response;
-mod policy;
+mod request;
 mod sealed;
 #[cfg(test)]
 mod tests;
 mod validity;
 
 pub use ca::{create_ca, NewCa, Signer};
-pub use crl::{crl_entries, CrlEntry, CrlInput};
-pub use csr::{Csr, CsrError, Subject};
+pub use crl::{CrlEntry, CrlInput};
 pub use issue::{IssuedCert, Pointers};
-pub use ocsp::{serial_hex, OcspQuery, OcspRefusal, MAX_REQUESTS};
 pub use ocsp_response::{OcspFailure, OcspStatus, OcspTimes};
+pub use request::{import_key, request_ca, CaRequest};
 pub use sealed::{encrypt_stored_key, SealedKey};
 
 /// Why the signer could not create, load or use the CA.

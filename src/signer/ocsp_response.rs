@@ -14,9 +14,9 @@ use x509_ocsp::{
     ResponderId, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, Version,
 };
 
-use super::ocsp::OcspQuery;
 use super::{Signer, SignerError};
 use crate::model::KeyAlgorithm;
+use crate::x509::OcspQuery;
 
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 

@@ -20,10 +20,7 @@ async fn a_csr_is_issued_as_an_active_certificate_with_the_contract_fields() {
         assert_eq!(cert["organizational_unit"], "Platform");
         assert_eq!(cert["validity_days"], 30);
         assert_eq!(cert["signature"], "ECDSAWithSHA256");
-        assert_eq!(
-            cert["certificate_authority"]["id"],
-            app.services.ca.id.as_str()
-        );
+        assert_eq!(cert["certificate_authority"]["id"], app.ca_id().as_str());
         let (status, got) = app
             .on_cert(reqwest::Method::GET, cert["id"].as_str().unwrap_or(""))
             .await;

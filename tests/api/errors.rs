@@ -313,7 +313,12 @@ async fn a_validity_reaching_past_the_ca_certificate_is_400_1421() {
             .await
             .expect("the test token authenticates");
         let zone = ZoneId::parse(&app.zone).expect("zone id");
-        let ca_end = s.ca.signer.not_after();
+        let ca_end = s
+            .cas
+            .issuing()
+            .expect("issuing CA")
+            .not_after()
+            .expect("certificate");
         let request = |days| CreateRequest {
             csr: csr_p256("late"),
             validity_days: days,

@@ -177,6 +177,31 @@ impl TestApp {
         }
     }
 
+    /// The issuing CA's id (`certificate_authority.id` of new certificates).
+    pub fn ca_id(&self) -> String {
+        self.services
+            .cas
+            .issuing()
+            .expect("an issuing CA")
+            .id
+            .clone()
+    }
+
+    /// The issuing CA's certificate, PEM.
+    pub fn ca_pem(&self) -> String {
+        self.services.cas.issuing().expect("an issuing CA").pem()
+    }
+
+    /// The issuing CA's certificate, DER.
+    pub fn ca_der(&self) -> Vec<u8> {
+        self.services
+            .cas
+            .issuing()
+            .expect("an issuing CA")
+            .der()
+            .to_vec()
+    }
+
     /// Stops the server gracefully and waits for it; returns the database so it can be reused.
     pub async fn stop(self) {
         if let Some(db) = self.shutdown().await {

@@ -25,7 +25,7 @@ pub async fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
 
 /// The app's PKI base URL, `http://127.0.0.1:PORT/pki/{ca_id}`.
 pub fn pki(app: &TestApp) -> String {
-    format!("{}/pki/{}", app.base, app.services.ca.id)
+    format!("{}/pki/{}", app.base, app.ca_id())
 }
 
 /// Fetches the CRL and writes it as `crl.pem` in `dir`; returns its CRL number (the ETag).
@@ -98,7 +98,7 @@ async fn openssl_sees_a_revocation_in_the_crl_and_ocsp_and_its_lifting_after_rea
         let d = dir.path();
         let cert = app.issue(&csr_p256("revocable"), 30).await;
         let id = cert["id"].as_str().expect("id").to_owned();
-        std::fs::write(d.join("ca.pem"), app.services.ca.signer.certificate_pem()).expect("ca");
+        std::fs::write(d.join("ca.pem"), app.ca_pem()).expect("ca");
         std::fs::write(
             d.join("leaf.pem"),
             cert["certificate"].as_str().expect("pem"),

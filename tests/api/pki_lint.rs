@@ -88,7 +88,7 @@ async fn pkilint_finds_nothing_in_certificates_crls_and_ocsp_responses() {
         let app = TestApp::start(s, Engine::Sqlite).await;
         let dir = tempfile::tempdir().expect("dir");
         let d = dir.path();
-        std::fs::write(d.join("ca.pem"), app.services.ca.signer.certificate_pem()).expect("ca");
+        std::fs::write(d.join("ca.pem"), app.ca_pem()).expect("ca");
         let mut docs = vec![("lint_pkix_cert", vec!["ca.pem".to_owned()])];
 
         let csrs = [

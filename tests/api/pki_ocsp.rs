@@ -12,7 +12,7 @@ use crate::pki::{openssl, pki};
 /// Issues a certificate and writes `ca.pem` and `leaf.pem`; returns its id.
 async fn issue_into(app: &TestApp, dir: &Path, cn: &str) -> String {
     let cert = app.issue(&csr_p256(cn), 30).await;
-    std::fs::write(dir.join("ca.pem"), app.services.ca.signer.certificate_pem()).expect("ca");
+    std::fs::write(dir.join("ca.pem"), app.ca_pem()).expect("ca");
     std::fs::write(
         dir.join("leaf.pem"),
         cert["certificate"].as_str().expect("pem"),
@@ -235,7 +235,7 @@ async fn a_crash_between_publishing_and_flipping_is_repaired_by_the_next_run() {
         let now = mtls_ca::clock::now();
         let p = app
             .services
-            .publish_crl(now)
+            .publish_crl(&app.ca_id(), now)
             .await
             .expect("publish")
             .expect("stored");
@@ -252,7 +252,7 @@ async fn a_crash_between_publishing_and_flipping_is_repaired_by_the_next_run() {
         assert_eq!(outcome.revoked, 1);
         let again = app
             .services
-            .publish_crl(now + 1)
+            .publish_crl(&app.ca_id(), now + 1)
             .await
             .expect("publish")
             .expect("stored");
@@ -261,7 +261,7 @@ async fn a_crash_between_publishing_and_flipping_is_repaired_by_the_next_run() {
         // Half-way to nextUpdate the CRL is re-signed under a larger number.
         let later = app
             .services
-            .publish_crl(now + 4 * 86_400)
+            .publish_crl(&app.ca_id(), now + 4 * 86_400)
             .await
             .expect("publish")
             .expect("stored");
@@ -313,8 +313,8 @@ async fn certificates_point_at_the_crl_ocsp_and_ca_endpoints_which_serve_them() 
                 ("aia", format!("{base}/ca.der")),
             ]
         );
-        let ca_der = app.services.ca.signer.certificate_der().to_vec();
-        let ca_pem = app.services.ca.signer.certificate_pem();
+        let ca_der = app.ca_der();
+        let ca_pem = app.ca_pem();
         for (path, ctype, body) in [
             ("ca.der", "application/pkix-cert", ca_der),
             ("ca.pem", "application/x-pem-file", ca_pem.into_bytes()),

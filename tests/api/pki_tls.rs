@@ -128,7 +128,7 @@ async fn a_rustls_server_with_the_crl_refuses_a_revoked_client_and_accepts_it_ag
     let server = server_identity();
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
-        let ca = app.services.ca.signer.certificate_der().to_vec();
+        let ca = app.ca_der();
         let key = rcgen::KeyPair::generate().expect("client key");
         let cert = app.issue(&csr_for_key(&key, "tls-client"), 7).await;
         let id = cert["id"].as_str().expect("id").to_owned();

@@ -117,7 +117,7 @@ fn check_issued(ca_pem: &str, cert: &serde_json::Value, validity_days: i64) {
 async fn issued_certificates_verify_with_openssl_and_match_their_api_object() {
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
-        let ca_pem = app.services.ca.signer.certificate_pem();
+        let ca_pem = app.ca_pem();
         for (alg, label) in [
             (&rcgen::PKCS_ECDSA_P256_SHA256, "p256"),
             (&rcgen::PKCS_ECDSA_P384_SHA384, "p384"),
@@ -193,13 +193,9 @@ async fn each_ca_key_algorithm_signs_what_openssl_accepts() {
         let app = TestApp::start_on(db, s, engine).await;
         let cert = app.issue(&csr_p256("alg"), 7).await;
         assert_eq!(cert["signature"], signature);
-        check_issued(&app.services.ca.signer.certificate_pem(), &cert, 7);
+        check_issued(&app.ca_pem(), &cert, 7);
         let dir = tempfile::tempdir().expect("dir");
-        std::fs::write(
-            dir.path().join("ca.pem"),
-            app.services.ca.signer.certificate_pem(),
-        )
-        .expect("write");
+        std::fs::write(dir.path().join("ca.pem"), app.ca_pem()).expect("write");
         let text = openssl(&["x509", "-in", "ca.pem", "-noout", "-text"], dir.path());
         assert!(
             text.contains("CA:TRUE") && text.contains("Certificate Sign, CRL Sign"),

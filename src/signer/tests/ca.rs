@@ -6,7 +6,8 @@ use x509_parser::x509::X509Version;
 
 use super::fixtures::{cas, colon_hex, iso, openssl_ok, Dir, NOW};
 use crate::model::KeyAlgorithm;
-use crate::signer::{create_ca, keys, policy, SignerError};
+use crate::signer::{create_ca, SignerError};
+use crate::x509::{key_identifier, policy};
 
 fn signature_oid(alg: KeyAlgorithm) -> &'static str {
     match alg {
@@ -82,7 +83,7 @@ fn every_algorithm_makes_a_root_with_the_required_fields() {
             .unwrap();
         assert_eq!(
             ski,
-            keys::key_identifier(&cert.public_key().subject_public_key.data)
+            key_identifier(&cert.public_key().subject_public_key.data)
         );
         assert_eq!(ski.len(), 20);
 

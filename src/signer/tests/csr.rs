@@ -4,7 +4,7 @@ use rcgen::string::{BmpString, TeletexString, UniversalString};
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 
 use super::fixtures::{csrs, rcgen_csr, Dir, SAN};
-use crate::signer::{Csr, CsrError, Subject};
+use crate::x509::{Csr, CsrError, Subject};
 
 fn openssl_csr(newkey: &[&str], subject: &str, san: Option<&str>) -> String {
     Dir::new().openssl_csr(newkey, subject, san)

@@ -4,7 +4,8 @@ use super::csr::exotic_subject_csr;
 use super::fixtures::{ca, csrs, rcgen_csr, DAY, NOW};
 use super::leaf::{check_fields, check_with_openssl, Expected};
 use crate::model::{random_bytes, KeyAlgorithm};
-use crate::signer::{Csr, Pointers, Signer, SignerError};
+use crate::signer::{Pointers, Signer, SignerError};
+use crate::x509::Csr;
 
 fn pointers() -> Pointers {
     let base = "http://127.0.0.1:8080/pki/0b4f5e6a-1c2d-4e3f-8a9b-0c1d2e3f4a5b";

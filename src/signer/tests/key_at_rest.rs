@@ -4,7 +4,8 @@ use secrecy::SecretString;
 
 use super::fixtures::{ca, openssl, openssl_ok, rcgen_csr, Dir, DAY, NOW};
 use crate::model::{random_bytes, KeyAlgorithm};
-use crate::signer::{create_ca, Csr, SealedKey, Signer, SignerError};
+use crate::signer::{create_ca, SealedKey, Signer, SignerError};
+use crate::x509::Csr;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 

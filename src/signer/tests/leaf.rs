@@ -8,7 +8,8 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Version;
 
 use super::fixtures::{colon_hex, iso, openssl_ok, Dir, TestCa};
-use crate::signer::{keys, IssuedCert, Pointers};
+use crate::signer::{IssuedCert, Pointers};
+use crate::x509::key_identifier;
 
 /// The issuing CA's certificate.
 #[derive(Clone, Copy)]
@@ -105,7 +106,7 @@ pub(super) fn check_fields(issued: &IssuedCert, exp: &Expected<'_>) {
         ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
         _ => None,
     });
-    let expected_ski = keys::key_identifier(&leaf.public_key().subject_public_key.data);
+    let expected_ski = key_identifier(&leaf.public_key().subject_public_key.data);
     assert_eq!(ski.as_ref(), Some(&expected_ski));
     assert_eq!(issued.ski_hex, hex::encode(&expected_ski));
     let root_ski = extension(&root, |e| match e {
@@ -209,7 +210,7 @@ pub(super) fn check_with_openssl(issued: &IssuedCert, exp: &Expected<'_>) {
     );
     assert!(text.starts_with(&head), "expected\n{head}got\n{text}");
     let (_, root) = x509_parser::parse_x509_certificate(exp.ca.certificate_der).unwrap();
-    let root_ski = keys::key_identifier(&root.public_key().subject_public_key.data);
+    let root_ski = key_identifier(&root.public_key().subject_public_key.data);
     let usage = if exp.rsa {
         "Digital Signature, Key Encipherment"
     } else {

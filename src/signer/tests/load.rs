@@ -5,7 +5,8 @@ use secrecy::SecretString;
 use super::fixtures::{openssl_ok, rcgen_csr, Dir, DAY};
 use super::leaf::{check_fields, check_with_openssl, Expected, ExpectedCa};
 use crate::model::random_bytes;
-use crate::signer::{Csr, SealedKey, Signer, SignerError};
+use crate::signer::{SealedKey, Signer, SignerError};
+use crate::x509::Csr;
 
 /// An openssl-made P-256 CA: (certificate DER, PKCS#8 DER, certificate PEM).
 fn openssl_ca(dir: &Dir, subject: &str, ca: bool) -> (Vec<u8>, Vec<u8>, String) {

@@ -17,10 +17,21 @@ use x509_parser::prelude::*;
 
 use super::fixtures::{ca, cas, NOW};
 use crate::model::KeyAlgorithm;
-use crate::signer::{
-    crl_entries, serial_hex, CrlEntry, CrlInput, OcspFailure, OcspRefusal, OcspStatus, OcspTimes,
-    Signer, MAX_REQUESTS,
-};
+use crate::signer::{CrlEntry, CrlInput, OcspFailure, OcspStatus, OcspTimes, Signer};
+use crate::x509::{crl_entries, serial_hex, CaCertificate, OcspRefusal, MAX_REQUESTS};
+
+/// Requests are parsed against the CA's certificate (`x509`), which these tests reach through its signer.
+trait ParseOcsp {
+    fn parse_ocsp_request(&self, der: &[u8]) -> Result<crate::x509::OcspQuery, OcspRefusal>;
+}
+
+impl ParseOcsp for Signer {
+    fn parse_ocsp_request(&self, der: &[u8]) -> Result<crate::x509::OcspQuery, OcspRefusal> {
+        CaCertificate::parse(self.certificate_der())
+            .expect("a CA certificate")
+            .parse_ocsp_request(der)
+    }
+}
 
 const SHA1: &str = "1.3.14.3.2.26";
 const SHA256: &str = "2.16.840.1.101.3.4.2.1";

@@ -15,7 +15,7 @@ pub const MAX_REQUESTS: usize = 32;
 /// RFC 8954: a nonce of 1 to 32 octets is echoed; others are ignored, as the RFC allows.
 const MAX_NONCE: usize = 32;
 
-pub(super) const ID_PKIX_OCSP_NONCE: ObjectIdentifier =
+pub(crate) const ID_PKIX_OCSP_NONCE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
@@ -36,9 +36,9 @@ pub enum OcspRefusal {
 /// A parsed request whose every CertID names this CA.
 #[derive(Debug, Clone)]
 pub struct OcspQuery {
-    pub(super) cert_ids: Vec<CertId>,
+    pub(crate) cert_ids: Vec<CertId>,
     serials: Vec<String>,
-    pub(super) nonce: Option<Extension>,
+    pub(crate) nonce: Option<Extension>,
 }
 
 impl OcspQuery {
@@ -65,7 +65,7 @@ impl OcspQuery {
 
 /// The hashes a CertID may carry for this CA, per hash algorithm.
 #[derive(Debug, Clone)]
-pub(super) struct IssuerHashes {
+pub(crate) struct IssuerHashes {
     oid: ObjectIdentifier,
     name_hash: Vec<u8>,
     key_hash: Vec<u8>,
@@ -73,7 +73,7 @@ pub(super) struct IssuerHashes {
 
 /// Hashes of the CA's subject (DER) and public key (BIT STRING contents) under every supported
 /// algorithm: SHA-1 (openssl's default), SHA-256, SHA-384, SHA-512.
-pub(super) fn issuer_hashes(subject_der: &[u8], key_bits: &[u8]) -> Vec<IssuerHashes> {
+pub(crate) fn issuer_hashes(subject_der: &[u8], key_bits: &[u8]) -> Vec<IssuerHashes> {
     [
         (ID_SHA1, &digest::SHA1_FOR_LEGACY_USE_ONLY),
         (ID_SHA256, &digest::SHA256),
@@ -90,7 +90,7 @@ pub(super) fn issuer_hashes(subject_der: &[u8], key_bits: &[u8]) -> Vec<IssuerHa
 }
 
 /// Parses a DER OCSPRequest about certificates issued by the CA whose hashes are `ours`.
-pub(super) fn parse(der: &[u8], ours: &[IssuerHashes]) -> Result<OcspQuery, OcspRefusal> {
+pub(crate) fn parse(der: &[u8], ours: &[IssuerHashes]) -> Result<OcspQuery, OcspRefusal> {
     let request =
         OcspRequest::from_der(der).map_err(|_| OcspRefusal::Malformed("not a DER OCSPRequest"))?;
     let tbs = request.tbs_request;

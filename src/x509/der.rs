@@ -1,7 +1,7 @@
 //! A minimal DER writer for the one extension rcgen cannot build: Authority Information Access.
 
 /// id-pe-authorityInfoAccess, 1.3.6.1.5.5.7.1.1.
-pub(super) const OID_AUTHORITY_INFO_ACCESS: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 1, 1];
+pub(crate) const OID_AUTHORITY_INFO_ACCESS: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 1, 1];
 /// id-ad-ocsp, 1.3.6.1.5.5.7.48.1, content octets.
 const OID_AD_OCSP: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
 /// id-ad-caIssuers, 1.3.6.1.5.5.7.48.2, content octets.
@@ -14,7 +14,7 @@ const URI: u8 = 0x86;
 
 /// The extnValue of AuthorityInfoAccessSyntax (RFC 5280 §4.2.2.1) with an OCSP and a caIssuers URI.
 /// Both URIs must be ASCII (IA5String); the caller checks.
-pub(super) fn authority_info_access(ocsp_url: &str, ca_issuers_url: &str) -> Vec<u8> {
+pub(crate) fn authority_info_access(ocsp_url: &str, ca_issuers_url: &str) -> Vec<u8> {
     let access = |method: &[u8], uri: &str| {
         let mut body = tlv(OBJECT_IDENTIFIER, method);
         body.extend(tlv(URI, uri.as_bytes()));

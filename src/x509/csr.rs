@@ -63,13 +63,13 @@ pub struct Subject {
 /// A parsed CSR whose signature verified and whose key the policy accepts.
 #[derive(Debug, Clone)]
 pub struct Csr {
-    pub(super) der: Vec<u8>,
-    pub(super) subject: Subject,
-    pub(super) distinguished_name: DistinguishedName,
-    pub(super) subject_alt_names: Vec<SanType>,
-    pub(super) public_key: rcgen::SubjectPublicKeyInfo,
-    pub(super) key_kind: KeyKind,
-    pub(super) key_identifier: Vec<u8>,
+    pub(crate) der: Vec<u8>,
+    pub(crate) subject: Subject,
+    pub(crate) distinguished_name: DistinguishedName,
+    pub(crate) subject_alt_names: Vec<SanType>,
+    pub(crate) public_key: rcgen::SubjectPublicKeyInfo,
+    pub(crate) key_kind: KeyKind,
+    pub(crate) key_identifier: Vec<u8>,
 }
 
 impl Csr {
@@ -115,7 +115,7 @@ impl Csr {
         }
         Ok(Csr {
             subject: subject_fields(&distinguished_name),
-            key_identifier: super::keys::key_identifier(&spki.subject_public_key.data),
+            key_identifier: super::key_identifier(&spki.subject_public_key.data),
             der: der.clone(),
             distinguished_name,
             subject_alt_names,

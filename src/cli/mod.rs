@@ -5,6 +5,10 @@ use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
+mod ca;
+
+pub use ca::CaCommand;
+
 use crate::app::App;
 use crate::config::Settings;
 use crate::model::{Permission, ZoneId};
@@ -40,7 +44,7 @@ pub enum Command {
     /// Manage users with a Global API Key.
     #[command(subcommand)]
     User(UserCommand),
-    /// Work with the managed CA.
+    /// The account's CAs: list, export, rotate, request/install an intermediate, import.
     #[command(subcommand)]
     Ca(CaCommand),
 }
@@ -83,13 +87,6 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
-}
-
-/// `ca ...`
-#[derive(Debug, Subcommand)]
-pub enum CaCommand {
-    /// Print the managed CA certificate, PEM.
-    Export,
 }
 
 /// Runs a parsed command line.
@@ -151,11 +148,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", key.expose_secret());
             Ok(())
         }
-        Command::Ca(CaCommand::Export) => {
+        Command::Ca(cmd) => {
             let s = Services::open(&settings, clock::now()).await?;
-            print!("{}", s.ca.signer.certificate_pem());
+            let result = ca::run(&s, cmd).await;
             s.db.close().await;
-            Ok(())
+            result
         }
     }
 }
@@ -167,7 +164,7 @@ fn pool(settings: &Settings) -> db::PoolSettings {
     }
 }
 
-fn user_error(e: crate::error::Error) -> anyhow::Error {
+pub(crate) fn user_error(e: crate::error::Error) -> anyhow::Error {
     match e {
         crate::error::Error::Invalid(inv) => anyhow::anyhow!(inv.message),
         crate::error::Error::NotFound => anyhow::anyhow!("no such zone"),
@@ -183,7 +180,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(
         listen = %settings.listen,
-        ca_id = %app.services.ca.id,
+        issuing_ca = %app.services.cas.issuing().map(|c| c.id.clone()).unwrap_or_default(),
         engine = app.services.db.engine(),
         "listening"
     );

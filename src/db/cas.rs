@@ -1,0 +1,293 @@
+//! The CA registry of each account: every CA it ever had, with its role. Exactly one is `issuing`
+//! (a partial unique index); every change bumps `accounts.ca_generation` in the same transaction,
+//! so other processes notice it by polling one number.
+
+use sqlx::FromRow;
+
+use super::{db_run, Db, DbError, DbResult};
+use crate::model::{CaRole, KeyAlgorithm};
+
+/// A stored CA without its key.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CaRecord {
+    /// UUID, `certificate_authority.id`.
+    pub id: String,
+    /// Display name, `certificate_authority.name`.
+    pub name: String,
+    /// Its role.
+    #[sqlx(try_from = "String")]
+    pub role: CaRole,
+    /// The key's algorithm.
+    #[sqlx(try_from = "String")]
+    pub key_algorithm: KeyAlgorithm,
+    /// The CA certificate; `None` while pending.
+    pub certificate_der: Option<Vec<u8>>,
+    /// The certificates above it, issuer first, PEM; empty for a root.
+    pub chain_pem: String,
+    /// The CSR of a requested CA.
+    pub request_pem: Option<String>,
+    /// Whether its stored key is encrypted.
+    pub key_encrypted: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// When it became the issuing CA.
+    pub activated_at: Option<i64>,
+    /// When another CA replaced it.
+    pub retired_at: Option<i64>,
+}
+
+/// A CA to store. `private_key` is sealed by the signer (possibly encrypted).
+#[derive(Clone)]
+pub struct NewCaRecord {
+    /// UUID.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The key's algorithm.
+    pub key_algorithm: KeyAlgorithm,
+    /// The CA certificate; `None` for a pending CA.
+    pub certificate_der: Option<Vec<u8>>,
+    /// The certificates above it, PEM.
+    pub chain_pem: String,
+    /// A pending CA's CSR.
+    pub request_pem: Option<String>,
+    /// The sealed key.
+    pub private_key: Vec<u8>,
+    /// Whether `private_key` is encrypted.
+    pub key_encrypted: bool,
+    /// The certificate's validity, unix seconds; `None` while pending.
+    pub validity: Option<(i64, i64)>,
+}
+
+impl std::fmt::Debug for NewCaRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewCaRecord")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A pending CA's certificate, for [`install`].
+#[derive(Debug, Clone)]
+pub struct Installed {
+    /// The signed CA certificate.
+    pub certificate_der: Vec<u8>,
+    /// Its chain, PEM.
+    pub chain_pem: String,
+    /// Its display name.
+    pub name: String,
+    /// notBefore, notAfter.
+    pub validity: (i64, i64),
+}
+
+const COLUMNS: &str = "id, name, role, key_algorithm, certificate_der, chain_pem, request_pem, \
+    key_encrypted, created_at, activated_at, retired_at";
+
+const INSERT: &str =
+    "INSERT INTO certificate_authorities (id, account_id, name, role, key_algorithm, \
+    certificate_der, chain_pem, request_pem, private_key, key_encrypted, not_before, not_after, \
+    created_at, activated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+const RETIRE: &str = "UPDATE certificate_authorities SET role = 'retired', retired_at = $1 \
+    WHERE id = $2 AND account_id = $3 AND role = 'issuing'";
+
+/// Retires the issuing CA `current` inside transaction `tx`: whether it was still the issuing one.
+macro_rules! retire {
+    ($tx:expr, $account:expr, $current:expr, $now:expr) => {
+        sqlx::query(RETIRE)
+            .bind($now)
+            .bind($current)
+            .bind($account)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+            == 1
+    };
+}
+
+const BUMP: &str = "UPDATE accounts SET ca_generation = ca_generation + 1 WHERE id = $1";
+
+macro_rules! bind_new {
+    ($q:expr, $account:expr, $r:expr, $role:expr, $now:expr) => {
+        $q.bind(&$r.id)
+            .bind($account)
+            .bind(&$r.name)
+            .bind($role.as_str())
+            .bind($r.key_algorithm.as_str())
+            .bind(&$r.certificate_der)
+            .bind(&$r.chain_pem)
+            .bind(&$r.request_pem)
+            .bind(&$r.private_key)
+            .bind($r.key_encrypted)
+            .bind($r.validity.map(|v| v.0))
+            .bind($r.validity.map(|v| v.1))
+            .bind($now)
+            .bind(if $role == CaRole::Issuing {
+                Some($now)
+            } else {
+                None
+            })
+    };
+}
+
+/// The account's CA generation: it changes with every change of the account's CAs.
+pub async fn generation(db: &Db, account_id: &str) -> DbResult<i64> {
+    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT ca_generation FROM accounts WHERE id = $1"
+    )
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(0)))
+}
+
+/// Every CA of the account, oldest first.
+pub async fn list(db: &Db, account_id: &str) -> DbResult<Vec<CaRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM certificate_authorities WHERE account_id = $1 ORDER BY created_at, id"
+    );
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, CaRecord>(&sql)
+        .bind(account_id)
+        .fetch_all(pool)
+        .await?))
+}
+
+/// A CA's sealed key: (bytes, encrypted).
+pub async fn sealed_key(db: &Db, ca_id: &str) -> DbResult<Option<(Vec<u8>, bool)>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, (Vec<u8>, bool)>(
+        "SELECT private_key, key_encrypted FROM certificate_authorities WHERE id = $1"
+    )
+    .bind(ca_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Stores the account's first CA as issuing, unless it has an issuing CA already (two processes
+/// racing on an empty database end up with one). Returns whether this one was stored.
+pub async fn insert_first(db: &Db, account_id: &str, ca: &NewCaRecord, now: i64) -> DbResult<bool> {
+    let sql = format!("{INSERT} ON CONFLICT (account_id) WHERE role = 'issuing' DO NOTHING");
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let stored = bind_new!(sqlx::query(&sql), account_id, ca, CaRole::Issuing, now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if stored {
+            sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    })
+}
+
+/// In one transaction: retires the issuing CA `current` and stores `ca` as the issuing one. False
+/// (and nothing changed) when `current` is no longer the issuing CA: another rotation won.
+pub async fn insert_issuing(
+    db: &Db,
+    account_id: &str,
+    current: &str,
+    ca: &NewCaRecord,
+    now: i64,
+) -> DbResult<bool> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        if !retire!(tx, account_id, current, now) {
+            return Ok(false);
+        }
+        bind_new!(sqlx::query(INSERT), account_id, ca, CaRole::Issuing, now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Stores a pending CA (a key and its CSR).
+pub async fn insert_pending(db: &Db, account_id: &str, ca: &NewCaRecord, now: i64) -> DbResult<()> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        bind_new!(sqlx::query(INSERT), account_id, ca, CaRole::Pending, now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// In one transaction: retires the issuing CA `current` and makes the pending CA `pending_id`,
+/// with its certificate, the issuing one. False when either moved meanwhile.
+pub async fn install(
+    db: &Db,
+    account_id: &str,
+    current: &str,
+    pending_id: &str,
+    cert: &Installed,
+    now: i64,
+) -> DbResult<bool> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        if !retire!(tx, account_id, current, now) {
+            return Ok(false);
+        }
+        let moved = sqlx::query(
+            "UPDATE certificate_authorities SET role = 'issuing', certificate_der = $1, \
+             chain_pem = $2, name = $3, not_before = $4, not_after = $5, activated_at = $6 \
+             WHERE id = $7 AND account_id = $8 AND role = 'pending'",
+        )
+        .bind(&cert.certificate_der)
+        .bind(&cert.chain_pem)
+        .bind(&cert.name)
+        .bind(cert.validity.0)
+        .bind(cert.validity.1)
+        .bind(now)
+        .bind(pending_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Ok(false);
+        }
+        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Replaces an unencrypted CA key by its encrypted form; false when it was encrypted meanwhile.
+pub async fn encrypt_key(db: &Db, ca_id: &str, encrypted_key: &[u8]) -> DbResult<bool> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "UPDATE certificate_authorities SET private_key = $1, key_encrypted = TRUE \
+         WHERE id = $2 AND key_encrypted = FALSE"
+    )
+    .bind(encrypted_key)
+    .bind(ca_id)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1))
+}
+
+/// The latest notAfter of the certificates the CA issued (`None` when it issued none).
+pub async fn latest_expiry(db: &Db, ca_id: &str) -> DbResult<Option<i64>> {
+    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MAX(expires_on) FROM client_certificates WHERE ca_id = $1"
+    )
+    .bind(ca_id)
+    .fetch_one(pool)
+    .await?))
+}
+
+impl From<crate::model::ParseError> for DbError {
+    fn from(e: crate::model::ParseError) -> Self {
+        DbError::Corrupt(e.0)
+    }
+}
+
+#[cfg(test)]
+#[path = "cas_tests.rs"]
+mod tests;

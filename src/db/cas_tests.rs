@@ -1,0 +1,117 @@
+//! Unit tests of the CA registry's storage, on SQLite and on Postgres when `TEST_DATABASE_URL` is set.
+
+use super::*;
+use crate::db::test_db::{databases, drop_all, ACCOUNT};
+
+fn new_ca(id: &str, validity: Option<(i64, i64)>) -> NewCaRecord {
+    NewCaRecord {
+        id: id.into(),
+        name: format!("CA {id}"),
+        key_algorithm: KeyAlgorithm::EcdsaP256,
+        certificate_der: validity.map(|_| vec![1, 2, 3]),
+        chain_pem: String::new(),
+        request_pem: validity.is_none().then(|| "CSR".to_owned()),
+        private_key: vec![9],
+        key_encrypted: false,
+        validity,
+    }
+}
+
+fn roles(cas: &[CaRecord]) -> Vec<(String, CaRole)> {
+    cas.iter().map(|c| (c.id.clone(), c.role)).collect()
+}
+
+#[tokio::test]
+async fn only_one_first_ca_is_stored_even_when_processes_race() {
+    let dbs = databases("cas").await;
+    for (db, _) in &dbs {
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    insert_first(&db, ACCOUNT, &new_ca(&format!("ca{i}"), Some((0, 9))), 5)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut stored = 0;
+        for t in tasks {
+            stored += usize::from(t.await.unwrap());
+        }
+        assert_eq!(stored, 1);
+        let all = list(db, ACCOUNT).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].role, CaRole::Issuing);
+        assert_eq!(all[0].activated_at, Some(5));
+        assert_eq!(generation(db, ACCOUNT).await.unwrap(), 1);
+    }
+    drop_all(dbs).await;
+}
+
+#[tokio::test]
+async fn a_rotation_retires_the_issuing_ca_and_a_stale_one_changes_nothing() {
+    let dbs = databases("cas").await;
+    for (db, _) in &dbs {
+        assert!(insert_first(db, ACCOUNT, &new_ca("a", Some((0, 9))), 1)
+            .await
+            .unwrap());
+        assert!(
+            insert_issuing(db, ACCOUNT, "a", &new_ca("b", Some((0, 9))), 2)
+                .await
+                .unwrap()
+        );
+        // A second rotation that still believes "a" is issuing loses, and stores nothing.
+        assert!(
+            !insert_issuing(db, ACCOUNT, "a", &new_ca("c", Some((0, 9))), 3)
+                .await
+                .unwrap()
+        );
+        let all = list(db, ACCOUNT).await.unwrap();
+        assert_eq!(
+            roles(&all),
+            vec![("a".into(), CaRole::Retired), ("b".into(), CaRole::Issuing)]
+        );
+        assert_eq!(all[0].retired_at, Some(2));
+        assert_eq!(generation(db, ACCOUNT).await.unwrap(), 2);
+    }
+    drop_all(dbs).await;
+}
+
+#[tokio::test]
+async fn a_pending_ca_becomes_issuing_when_installed() {
+    let dbs = databases("cas").await;
+    for (db, _) in &dbs {
+        assert!(insert_first(db, ACCOUNT, &new_ca("a", Some((0, 9))), 1)
+            .await
+            .unwrap());
+        insert_pending(db, ACCOUNT, &new_ca("p", None), 2)
+            .await
+            .unwrap();
+        let pending = list(db, ACCOUNT).await.unwrap().pop().unwrap();
+        assert_eq!(pending.role, CaRole::Pending);
+        assert_eq!(pending.certificate_der, None);
+        assert_eq!(pending.request_pem.as_deref(), Some("CSR"));
+        let cert = Installed {
+            certificate_der: vec![7],
+            chain_pem: "ROOT".into(),
+            name: "Issuing CA".into(),
+            validity: (3, 99),
+        };
+        // Installing into a CA that is not pending, or against a stale issuing CA, changes nothing.
+        assert!(!install(db, ACCOUNT, "a", "a", &cert, 3).await.unwrap());
+        assert!(!install(db, ACCOUNT, "p", "p", &cert, 3).await.unwrap());
+        assert!(install(db, ACCOUNT, "a", "p", &cert, 4).await.unwrap());
+        let all = list(db, ACCOUNT).await.unwrap();
+        assert_eq!(
+            roles(&all),
+            vec![("a".into(), CaRole::Retired), ("p".into(), CaRole::Issuing)]
+        );
+        assert_eq!(all[1].certificate_der.as_deref(), Some(&[7u8][..]));
+        assert_eq!(all[1].chain_pem, "ROOT");
+        assert_eq!(all[1].name, "Issuing CA");
+        assert_eq!(generation(db, ACCOUNT).await.unwrap(), 3);
+        assert_eq!(sealed_key(db, "p").await.unwrap(), Some((vec![9], false)));
+    }
+    drop_all(dbs).await;
+}

@@ -1,0 +1,273 @@
+//! Changing an account's CAs: rotation to a new self-signed CA, a CA requested from an outside root
+//! and installed once signed, and the import of an existing CA. Every check runs before anything is
+//! stored, so a refusal changes nothing; the switch of the issuing CA is one transaction that
+//! retires the old one, and other processes see it through the CA generation.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use super::ca_registry::{key_error, CaEntry, CaRegistry};
+use crate::db::cas::{self, Installed, NewCaRecord};
+use crate::error::{codes, Error, Result};
+use crate::model::{CaRole, KeyAlgorithm};
+use crate::signer::{self, SealedKey, Signer, SignerError};
+use crate::x509::{self, CaCertificate};
+
+fn refused(message: impl Into<String>) -> Error {
+    Error::invalid(codes::CA_REFUSED, message, None)
+}
+
+fn lost_race() -> Error {
+    refused("the issuing CA changed meanwhile (another rotation?); nothing was changed, try again")
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("signer task failed: {e}")))
+}
+
+/// A certificate file (the CA, possibly followed by its chain) and an optional chain file, checked:
+/// the CA may issue at `now` and the chain certifies it up to a root.
+fn checked_ca(
+    cert_pem: &str,
+    chain_pem: Option<&str>,
+    now: i64,
+) -> Result<(CaCertificate, Vec<CaCertificate>)> {
+    let mut ders = x509::parse_certificates_pem(cert_pem)
+        .map_err(|e| refused(format!("the certificate file: {e}")))?;
+    if let Some(chain) = chain_pem {
+        ders.extend(
+            x509::parse_certificates_pem(chain)
+                .map_err(|e| refused(format!("the chain file: {e}")))?,
+        );
+    }
+    let mut parsed = ders
+        .iter()
+        .map(|der| CaCertificate::parse(der).map_err(|e| refused(e.0)))
+        .collect::<Result<Vec<_>>>()?;
+    let ca = parsed.remove(0);
+    ca.check_can_issue(now).map_err(|e| refused(e.0))?;
+    // A root given as its own chain adds nothing.
+    parsed.retain(|c| c.der() != ca.der());
+    ca.verify_chain(&parsed, now).map_err(|e| refused(e.0))?;
+    Ok((ca, parsed))
+}
+
+fn chain_text(chain: &[CaCertificate]) -> String {
+    chain.iter().map(CaCertificate::pem).collect()
+}
+
+/// Loads `cert` with `key`: proves the key is the certificate's.
+async fn prove_key(
+    cert: &CaCertificate,
+    key: SealedKey,
+    passphrase: Option<SecretString>,
+) -> Result<Signer> {
+    let (der, name) = (cert.der().to_vec(), cert.common_name().to_owned());
+    blocking(move || Signer::load(&der, &key, passphrase.as_ref()))
+        .await?
+        .map_err(|e| match e {
+            SignerError::KeyMismatch => refused(format!(
+                "the key does not match the certificate {name:?} (its public key is another one)"
+            )),
+            other => key_error(&name, other),
+        })
+}
+
+impl CaRegistry {
+    /// A new self-signed CA (of `alg`, or the issuing CA's algorithm) becomes the issuing CA; the
+    /// old one is retired and keeps publishing for what it issued.
+    pub async fn rotate(&self, alg: Option<KeyAlgorithm>, now: i64) -> Result<Arc<CaEntry>> {
+        self.reload().await?;
+        let current = self.issuing()?;
+        let alg = alg.unwrap_or(current.algorithm);
+        let name = format!(
+            "mtls-ca CA G{} for account {}",
+            self.all().len() + 1,
+            self.account_id()
+        );
+        let (cn, pass) = (name.clone(), self.passphrase().cloned());
+        let new = blocking(move || signer::create_ca(alg, &cn, now, pass.as_ref()))
+            .await?
+            .map_err(|e| Error::Internal(format!("creating the CA failed: {e}")))?;
+        let record = NewCaRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            key_algorithm: alg,
+            certificate_der: Some(new.certificate_der),
+            chain_pem: String::new(),
+            request_pem: None,
+            private_key: new.key.der,
+            key_encrypted: new.key.encrypted,
+            validity: Some((new.not_before, new.not_after)),
+        };
+        self.switch_to(&current.id, record, now).await
+    }
+
+    /// A new key of `alg` (default: the issuing CA's) for a CA named `subject`, and its CSR for an
+    /// outside root to sign; the CA is `pending` until [`CaRegistry::install`].
+    pub async fn request(
+        &self,
+        subject: &str,
+        alg: Option<KeyAlgorithm>,
+        now: i64,
+    ) -> Result<Arc<CaEntry>> {
+        let dn = x509::parse_subject(subject).map_err(|e| refused(format!("--subject: {e}")))?;
+        let name = x509::names::common_name_of(&dn).unwrap_or_else(|| subject.to_owned());
+        let alg = match alg {
+            Some(alg) => alg,
+            None => self.issuing()?.algorithm,
+        };
+        let pass = self.passphrase().cloned();
+        let request = blocking(move || signer::request_ca(alg, dn, pass.as_ref()))
+            .await?
+            .map_err(|e| Error::Internal(format!("creating the CA key failed: {e}")))?;
+        let record = NewCaRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            key_algorithm: alg,
+            certificate_der: None,
+            chain_pem: String::new(),
+            request_pem: Some(request.csr_pem),
+            private_key: request.key.der,
+            key_encrypted: request.key.encrypted,
+            validity: None,
+        };
+        cas::insert_pending(self.db(), self.account_id().as_str(), &record, now).await?;
+        self.reload().await?;
+        self.get(&record.id)
+            .ok_or_else(|| Error::Internal("the requested CA vanished".into()))
+    }
+
+    /// Completes the pending CA `ca_id` with the certificate an outside root signed for its key
+    /// (and that root's chain); it becomes the issuing CA.
+    pub async fn install(
+        &self,
+        ca_id: &str,
+        cert_pem: &str,
+        chain_pem: Option<&str>,
+        now: i64,
+    ) -> Result<Arc<CaEntry>> {
+        self.reload().await?;
+        let pending = self
+            .get(ca_id)
+            .ok_or_else(|| refused(format!("there is no CA {ca_id}")))?;
+        if pending.role != CaRole::Pending {
+            return Err(refused(format!(
+                "CA {ca_id} is {}, not pending: only a requested CA (ca request) can be installed",
+                pending.role.as_str()
+            )));
+        }
+        let (cert, chain) = checked_ca(cert_pem, chain_pem, now)?;
+        let (der, encrypted) = cas::sealed_key(self.db(), ca_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let signer = prove_key(
+            &cert,
+            SealedKey { der, encrypted },
+            self.passphrase().cloned(),
+        )
+        .await
+        .map_err(|e| match e {
+            Error::Invalid(_) => refused(format!(
+                "the certificate {:?} is not for the key of CA {ca_id} (its public key differs)",
+                cert.common_name()
+            )),
+            other => other,
+        })?;
+        let current = self.issuing()?;
+        let installed = Installed {
+            certificate_der: cert.der().to_vec(),
+            chain_pem: chain_text(&chain),
+            name: cert.common_name().to_owned(),
+            validity: (cert.not_before(), cert.not_after()),
+        };
+        if !cas::install(
+            self.db(),
+            self.account_id().as_str(),
+            &current.id,
+            ca_id,
+            &installed,
+            now,
+        )
+        .await?
+        {
+            return Err(lost_race());
+        }
+        self.remember_signer(ca_id, signer);
+        self.reload().await?;
+        self.get(ca_id)
+            .ok_or_else(|| Error::Internal("the installed CA vanished".into()))
+    }
+
+    /// An existing CA (certificate, PKCS#8 key, chain) becomes the issuing CA; its key is sealed
+    /// like a generated one. `key_passphrase` opens an encrypted key file.
+    pub async fn import(
+        &self,
+        cert_pem: &str,
+        key_pem: &str,
+        chain_pem: Option<&str>,
+        key_passphrase: Option<SecretString>,
+        now: i64,
+    ) -> Result<Arc<CaEntry>> {
+        self.reload().await?;
+        let (cert, chain) = checked_ca(cert_pem, chain_pem, now)?;
+        if self.all().iter().any(|e| {
+            e.certificate
+                .as_ref()
+                .is_some_and(|c| c.der() == cert.der())
+        }) {
+            return Err(refused(format!(
+                "{:?} is already one of this account's CAs",
+                cert.common_name()
+            )));
+        }
+        let (key_text, seal_with) = (key_pem.to_owned(), self.passphrase().cloned());
+        let sealed = blocking(move || {
+            signer::import_key(&key_text, key_passphrase.as_ref(), seal_with.as_ref())
+        })
+        .await?
+        .map_err(|e| match e {
+            SignerError::WrongPassphrase => {
+                refused("the key passphrase does not decrypt the key file")
+            }
+            other => refused(format!("the key file: {other}")),
+        })?;
+        let signer = prove_key(&cert, sealed.clone(), self.passphrase().cloned()).await?;
+        let current = self.issuing()?;
+        let record = NewCaRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: cert.common_name().to_owned(),
+            key_algorithm: cert.algorithm(),
+            certificate_der: Some(cert.der().to_vec()),
+            chain_pem: chain_text(&chain),
+            request_pem: None,
+            private_key: sealed.der,
+            key_encrypted: sealed.encrypted,
+            validity: Some((cert.not_before(), cert.not_after())),
+        };
+        let id = record.id.clone();
+        let entry = self.switch_to(&current.id, record, now).await?;
+        self.remember_signer(&id, signer);
+        Ok(entry)
+    }
+
+    async fn switch_to(
+        &self,
+        current: &str,
+        record: NewCaRecord,
+        now: i64,
+    ) -> Result<Arc<CaEntry>> {
+        if !cas::insert_issuing(self.db(), self.account_id().as_str(), current, &record, now)
+            .await?
+        {
+            return Err(lost_race());
+        }
+        self.reload().await?;
+        tracing::info!(ca_id = %record.id, retired = %current, "the issuing CA changed");
+        self.get(&record.id)
+            .ok_or_else(|| Error::Internal("the new CA vanished".into()))
+    }
+}

@@ -1,0 +1,317 @@
+//! The CA registry: the one place that knows an account's CAs. It answers "the issuing CA" and "the CA
+//! with this id" from memory, notices a change made by another process by polling the account's CA
+//! generation ([`CaRegistry::refresh`]), and hands out each CA's signer, loading (and decrypting) a
+//! key only when something is about to sign with it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use secrecy::SecretString;
+
+use crate::db::cas::{self, CaRecord};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::model::{AccountId, CaRole, KeyAlgorithm};
+use crate::signer::{SealedKey, Signer, SignerError};
+use crate::x509::CaCertificate;
+
+/// What the registry knows of one CA: everything public, no key.
+#[derive(Debug, Clone)]
+pub struct CaEntry {
+    /// UUID, `certificate_authority.id`.
+    pub id: String,
+    /// `certificate_authority.name`.
+    pub name: String,
+    /// Issuing, retired or pending.
+    pub role: CaRole,
+    /// The key's algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// The CA certificate; `None` while pending.
+    pub certificate: Option<CaCertificate>,
+    /// The certificates above it, issuer first, PEM (empty for a root).
+    pub chain_pem: String,
+    /// A pending CA's CSR.
+    pub request_pem: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// When it became the issuing CA.
+    pub activated_at: Option<i64>,
+    /// When another CA replaced it.
+    pub retired_at: Option<i64>,
+}
+
+impl CaEntry {
+    fn from_record(r: CaRecord) -> Result<CaEntry> {
+        let certificate = r
+            .certificate_der
+            .as_deref()
+            .map(CaCertificate::parse)
+            .transpose()
+            .map_err(|e| Error::Internal(format!("stored CA {} is unusable: {e}", r.id)))?;
+        Ok(CaEntry {
+            id: r.id,
+            name: r.name,
+            role: r.role,
+            algorithm: r.key_algorithm,
+            certificate,
+            chain_pem: r.chain_pem,
+            request_pem: r.request_pem,
+            created_at: r.created_at,
+            activated_at: r.activated_at,
+            retired_at: r.retired_at,
+        })
+    }
+
+    /// notAfter of its certificate (`None` while pending).
+    pub fn not_after(&self) -> Option<i64> {
+        self.certificate.as_ref().map(CaCertificate::not_after)
+    }
+
+    /// The CA certificate, PEM (empty while pending).
+    pub fn pem(&self) -> String {
+        self.certificate
+            .as_ref()
+            .map(CaCertificate::pem)
+            .unwrap_or_default()
+    }
+
+    /// The CA certificate, DER (empty while pending).
+    pub fn der(&self) -> &[u8] {
+        self.certificate.as_ref().map_or(&[], CaCertificate::der)
+    }
+
+    /// The CA certificate and the chain above it, PEM, up to the root.
+    pub fn chain_pem(&self) -> Option<String> {
+        let cert = self.certificate.as_ref()?;
+        Some(format!("{}{}", cert.pem(), self.chain_pem))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Snapshot {
+    generation: i64,
+    entries: Vec<Arc<CaEntry>>,
+}
+
+/// The CAs of one account, and their signers.
+pub struct CaRegistry {
+    db: Db,
+    account_id: AccountId,
+    passphrase: Option<SecretString>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    signers: RwLock<HashMap<String, Arc<Signer>>>,
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl CaRegistry {
+    /// Reads the account's CAs (no key is touched).
+    pub async fn load(
+        db: Db,
+        account_id: AccountId,
+        passphrase: Option<SecretString>,
+    ) -> Result<CaRegistry> {
+        let registry = CaRegistry {
+            db,
+            account_id,
+            passphrase,
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            signers: RwLock::new(HashMap::new()),
+            loading: tokio::sync::Mutex::new(()),
+        };
+        registry.reload().await?;
+        Ok(registry)
+    }
+
+    /// The account these CAs belong to.
+    pub fn account_id(&self) -> &AccountId {
+        &self.account_id
+    }
+
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(super) fn passphrase(&self) -> Option<&SecretString> {
+        self.passphrase.as_ref()
+    }
+
+    pub(super) fn remember_signer(&self, ca_id: &str, signer: Signer) {
+        self.signers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(ca_id.to_owned(), Arc::new(signer));
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Reads every CA of the account again.
+    pub async fn reload(&self) -> Result<()> {
+        // The generation first: a change committed between the two reads is seen again next time.
+        let generation = cas::generation(&self.db, self.account_id.as_str()).await?;
+        let entries = cas::list(&self.db, self.account_id.as_str())
+            .await?
+            .into_iter()
+            .map(|r| CaEntry::from_record(r).map(Arc::new))
+            .collect::<Result<Vec<_>>>()?;
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Snapshot {
+            generation,
+            entries,
+        });
+        Ok(())
+    }
+
+    /// Reloads when another process changed the account's CAs; true when it did.
+    pub async fn refresh(&self) -> Result<bool> {
+        let generation = cas::generation(&self.db, self.account_id.as_str()).await?;
+        if generation == self.current().generation {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// Every CA, oldest first.
+    pub fn all(&self) -> Vec<Arc<CaEntry>> {
+        self.current().entries.clone()
+    }
+
+    /// The issuing CA.
+    pub fn issuing(&self) -> Result<Arc<CaEntry>> {
+        self.current()
+            .entries
+            .iter()
+            .find(|e| e.role == CaRole::Issuing && e.certificate.is_some())
+            .cloned()
+            .ok_or_else(|| Error::Internal("the account has no issuing CA".into()))
+    }
+
+    /// The CA with this id, as last loaded.
+    pub fn get(&self, ca_id: &str) -> Option<Arc<CaEntry>> {
+        self.current()
+            .entries
+            .iter()
+            .find(|e| e.id == ca_id)
+            .cloned()
+    }
+
+    /// The CA with this id, looking in the database when it is not known here yet (made by another
+    /// process since the last refresh).
+    pub async fn find(&self, ca_id: &str) -> Result<Option<Arc<CaEntry>>> {
+        if let Some(entry) = self.get(ca_id) {
+            return Ok(Some(entry));
+        }
+        self.refresh().await?;
+        Ok(self.get(ca_id))
+    }
+
+    /// The signer of CA `ca_id`, loading and unsealing its key on first use.
+    pub async fn signer(&self, ca_id: &str) -> Result<Arc<Signer>> {
+        if let Some(s) = self.cached_signer(ca_id) {
+            return Ok(s);
+        }
+        let _one_load = self.loading.lock().await;
+        if let Some(s) = self.cached_signer(ca_id) {
+            return Ok(s);
+        }
+        let entry = self.find(ca_id).await?.ok_or(Error::NotFound)?;
+        let cert = entry
+            .certificate
+            .as_ref()
+            .ok_or_else(|| Error::Internal(format!("CA {ca_id} is pending: it cannot sign")))?
+            .der()
+            .to_vec();
+        let (der, encrypted) = cas::sealed_key(&self.db, ca_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let pass = self.passphrase.clone();
+        let signer = tokio::task::spawn_blocking(move || {
+            Signer::load(&cert, &SealedKey { der, encrypted }, pass.as_ref())
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("CA loading task failed: {e}")))?
+        .map_err(|e| key_error(&entry.name, e))?;
+        let signer = Arc::new(signer);
+        self.signers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(ca_id.to_owned(), Arc::clone(&signer));
+        Ok(signer)
+    }
+
+    fn cached_signer(&self, ca_id: &str) -> Option<Arc<Signer>> {
+        self.signers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(ca_id)
+            .cloned()
+    }
+
+    /// Whether CA `entry` still matters to relying parties at `now`: it has a valid certificate and
+    /// is the issuing CA or issued a certificate that has not expired. Such a CA is in the trust
+    /// bundle, and the worker keeps its CRL fresh.
+    pub async fn is_live(&self, entry: &CaEntry, now: i64) -> Result<bool> {
+        match (entry.role, entry.not_after()) {
+            (CaRole::Pending, _) | (_, None) => Ok(false),
+            (_, Some(not_after)) if not_after <= now => Ok(false),
+            (CaRole::Issuing, _) => Ok(true),
+            (CaRole::Retired, _) => Ok(cas::latest_expiry(&self.db, &entry.id)
+                .await?
+                .is_some_and(|last| last > now)),
+        }
+    }
+
+    /// Every live CA (see [`CaRegistry::is_live`]), oldest first.
+    pub async fn live(&self, now: i64) -> Result<Vec<Arc<CaEntry>>> {
+        let mut live = Vec::new();
+        for entry in self.all() {
+            if self.is_live(&entry, now).await? {
+                live.push(entry);
+            }
+        }
+        Ok(live)
+    }
+
+    /// The trust bundle: every live CA with the chain above it, each certificate once, PEM. A TLS
+    /// server that trusts it accepts the certificates of every CA during a rotation's overlap.
+    pub async fn bundle_pem(&self, now: i64) -> Result<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = String::new();
+        for entry in self.live(now).await? {
+            let Some(chain) = entry.chain_pem() else {
+                continue;
+            };
+            for block in chain.split_inclusive("-----END CERTIFICATE-----\n") {
+                if seen.insert(block.to_owned()) {
+                    out.push_str(block);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads the signer of every CA that has a certificate, so a missing or wrong passphrase stops
+    /// `serve` at start rather than failing the first request.
+    pub async fn load_signers(&self) -> Result<()> {
+        for entry in self.all() {
+            if entry.certificate.is_some() {
+                self.signer(&entry.id).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A key that cannot be loaded, in words an operator can act on.
+pub fn key_error(ca_name: &str, e: SignerError) -> Error {
+    Error::KeyUnavailable(match e {
+        SignerError::PassphraseRequired => format!(
+            "the private key of CA {ca_name:?} is stored encrypted: set MTLS_CA_KEY_PASSPHRASE to its passphrase"
+        ),
+        SignerError::WrongPassphrase => format!(
+            "MTLS_CA_KEY_PASSPHRASE does not decrypt the private key of CA {ca_name:?} (wrong passphrase)"
+        ),
+        other => format!("cannot load CA {ca_name:?}: {other}"),
+    })
+}
