@@ -31,6 +31,12 @@ struct OcspLabels {
     answer: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CaLabels {
+    ca_id: String,
+    role: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
@@ -48,6 +54,7 @@ pub struct Metrics {
     crls_published: Counter,
     crl_entries: Gauge,
     ocsp_answers: Family<OcspLabels, Counter>,
+    ca_expiry: Family<CaLabels, Gauge>,
 }
 
 /// Seconds from a DELETE or PATCH to its publication: from well under a worker interval to hours.
@@ -130,8 +137,15 @@ impl Metrics {
             "OCSP answers: good, revoked, unknown, cached, or an error status",
             ocsp_answers.clone(),
         );
+        let ca_expiry = Family::<CaLabels, Gauge>::default();
+        registry.register(
+            "ca_expiry_seconds",
+            "Seconds until each CA certificate's notAfter (negative once expired), by CA id and role",
+            ca_expiry.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            ca_expiry,
             requests,
             request_seconds,
             issued,
@@ -200,6 +214,20 @@ impl Metrics {
                 answer: answer.to_owned(),
             })
             .inc();
+    }
+
+    /// Sets the seconds to expiry of every CA: `(id, role, notAfter)`, at `now`. A CA no longer
+    /// listed (or whose role changed) stops being reported.
+    pub fn record_ca_expiry(&self, cas: &[(String, &str, i64)], now: i64) {
+        self.ca_expiry.clear();
+        for (ca_id, role, not_after) in cas {
+            self.ca_expiry
+                .get_or_create(&CaLabels {
+                    ca_id: ca_id.clone(),
+                    role: (*role).to_owned(),
+                })
+                .set(not_after - now);
+        }
     }
 
     /// The Prometheus text exposition of every metric.

@@ -115,3 +115,91 @@ async fn a_pending_ca_becomes_issuing_when_installed() {
     }
     drop_all(dbs).await;
 }
+
+/// Applies the migrations up to `version` only.
+async fn migrate_to(db: &Db, version: i64) {
+    let cut = |mut m: sqlx::migrate::Migrator| {
+        m.migrations = m
+            .migrations
+            .iter()
+            .filter(|x| x.version <= version)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        m
+    };
+    match db {
+        Db::Sqlite(pool) => {
+            use sqlx::Connection;
+            let opts = (*pool.connect_options()).clone().foreign_keys(false);
+            let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+            cut(sqlx::migrate!("migrations/sqlite"))
+                .run(&mut conn)
+                .await
+                .unwrap();
+        }
+        Db::Postgres(pool) => cut(sqlx::migrate!("migrations/postgres"))
+            .run(pool)
+            .await
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_registry_migration_keeps_an_existing_ca_its_certificates_and_crl() {
+    let dbs = crate::db::test_db::empty("casmig").await;
+    for (db, _) in &dbs {
+        migrate_to(db, 3).await;
+        db_run!(db, |pool| {
+            for sql in [
+                format!("INSERT INTO accounts (id, name, created_at) VALUES ('{ACCOUNT}', 'default', 1)"),
+                format!("INSERT INTO certificate_authorities (id, account_id, name, key_algorithm, \
+                 certificate_der, private_key, key_encrypted, not_before, not_after, created_at) \
+                 VALUES ('old', '{ACCOUNT}', 'Old CA', 'ecdsa-p256', x'01', x'02', FALSE, 1, 99, 1)"),
+                format!("INSERT INTO zones (id, account_id, name, created_at) VALUES ('z', '{ACCOUNT}', 'z.example', 1)"),
+                "INSERT INTO client_certificates (id, zone_id, ca_id, serial_number, certificate, csr, \
+                 common_name, country, state, location, organization, organizational_unit, \
+                 fingerprint_sha256, ski, signature, status, validity_days, issued_on, expires_on, \
+                 status_changed_at) VALUES ('c', 'z', 'old', '01', 'PEM', 'CSR', 'cn', '', '', '', '', \
+                 '', 'f', 's', 'ECDSAWithSHA256', 'revoked', 1, 1, 50, 2)".to_owned(),
+                "INSERT INTO crls (ca_id, last_number, crl_number, der, content_hash, entries, \
+                 this_update, next_update, content_changed_at) VALUES ('old', 3, 3, x'30', 'h', 1, 2, 9, 2)".to_owned(),
+            ] {
+                sqlx::query(&sql).execute(pool).await.unwrap();
+            }
+        });
+        db.migrate().await.unwrap();
+        let all = list(db, ACCOUNT).await.unwrap();
+        assert_eq!(roles(&all), vec![("old".into(), CaRole::Issuing)]);
+        assert_eq!(all[0].activated_at, Some(1));
+        assert_eq!(all[0].certificate_der.as_deref(), Some(&[1u8][..]));
+        assert_eq!(sealed_key(db, "old").await.unwrap(), Some((vec![2], false)));
+        assert_eq!(latest_expiry(db, "old").await.unwrap(), Some(50));
+        assert_eq!(
+            crate::db::crl::meta(db, "old")
+                .await
+                .unwrap()
+                .map(|m| m.crl_number),
+            Some(3)
+        );
+        // The account may now have a second CA, and the certificate keeps pointing at its own.
+        assert!(
+            insert_issuing(db, ACCOUNT, "old", &new_ca("new", Some((0, 9))), 5)
+                .await
+                .unwrap()
+        );
+        assert_eq!(latest_expiry(db, "new").await.unwrap(), None);
+        // Foreign keys still hold on the rebuilt table: a certificate of an unknown CA is refused.
+        let orphan = db_run!(db, |pool| sqlx::query(
+            "UPDATE client_certificates SET ca_id = 'nope' WHERE id = 'c'"
+        )
+        .execute(pool)
+        .await
+        .is_err());
+        assert!(
+            orphan,
+            "the foreign key to certificate_authorities is enforced"
+        );
+    }
+    drop_all(dbs).await;
+}

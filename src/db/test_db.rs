@@ -7,8 +7,23 @@ use super::{Db, PoolSettings};
 /// The id of the account every test database has.
 pub const ACCOUNT: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-/// One migrated database per engine; the folder keeps a SQLite file alive.
+/// One migrated database per engine with the account [`ACCOUNT`]; the folder keeps a SQLite file alive.
 pub async fn databases(prefix: &str) -> Vec<(Db, tempfile::TempDir)> {
+    let out = empty(prefix).await;
+    for (db, _) in &out {
+        db.migrate().await.unwrap();
+        let account = AccountRow {
+            id: ACCOUNT.into(),
+            name: "default".into(),
+            created_at: 0,
+        };
+        accounts::ensure_account(db, &account).await.unwrap();
+    }
+    out
+}
+
+/// One empty, unmigrated database per engine.
+pub async fn empty(prefix: &str) -> Vec<(Db, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let mut urls = vec![format!("sqlite://{}", dir.path().join("unit.db").display())];
     if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
@@ -31,13 +46,6 @@ pub async fn databases(prefix: &str) -> Vec<(Db, tempfile::TempDir)> {
     let mut dir = Some(dir);
     for url in urls {
         let db = Db::connect(&url, pool).await.unwrap();
-        db.migrate().await.unwrap();
-        let account = AccountRow {
-            id: ACCOUNT.into(),
-            name: "default".into(),
-            created_at: 0,
-        };
-        accounts::ensure_account(&db, &account).await.unwrap();
         let keep = dir.take().unwrap_or_else(|| tempfile::tempdir().unwrap());
         out.push((db, keep));
     }

@@ -82,6 +82,7 @@ impl CaRegistry {
     pub async fn rotate(&self, alg: Option<KeyAlgorithm>, now: i64) -> Result<Arc<CaEntry>> {
         self.reload().await?;
         let current = self.issuing()?;
+        self.check_passphrase().await?;
         let alg = alg.unwrap_or(current.algorithm);
         let name = format!(
             "mtls-ca CA G{} for account {}",
@@ -115,6 +116,7 @@ impl CaRegistry {
         now: i64,
     ) -> Result<Arc<CaEntry>> {
         let dn = x509::parse_subject(subject).map_err(|e| refused(format!("--subject: {e}")))?;
+        self.check_passphrase().await?;
         let name = x509::names::common_name_of(&dn).unwrap_or_else(|| subject.to_owned());
         let alg = match alg {
             Some(alg) => alg,
@@ -161,6 +163,7 @@ impl CaRegistry {
             )));
         }
         let (cert, chain) = checked_ca(cert_pem, chain_pem, now)?;
+        self.check_passphrase().await?;
         let (der, encrypted) = cas::sealed_key(self.db(), ca_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -224,6 +227,7 @@ impl CaRegistry {
                 cert.common_name()
             )));
         }
+        self.check_passphrase().await?;
         let (key_text, seal_with) = (key_pem.to_owned(), self.passphrase().cloned());
         let sealed = blocking(move || {
             signer::import_key(&key_text, key_passphrase.as_ref(), seal_with.as_ref())
@@ -252,6 +256,14 @@ impl CaRegistry {
         let entry = self.switch_to(&current.id, record, now).await?;
         self.remember_signer(&id, signer);
         Ok(entry)
+    }
+
+    /// A new key is sealed with the passphrase this process has: refuse when it would not open the
+    /// keys already stored (a missing one would leave the new key in the clear, a wrong one would
+    /// seal it under a passphrase nobody else uses).
+    async fn check_passphrase(&self) -> Result<()> {
+        let issuing = self.issuing()?;
+        self.signer(&issuing.id).await.map(|_| ())
     }
 
     async fn switch_to(

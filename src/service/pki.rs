@@ -108,6 +108,18 @@ impl Services {
         self.cas.bundle_pem(now).await
     }
 
+    /// The Prometheus text of this process's metrics, with every CA's seconds to expiry as of `now`.
+    pub fn metrics_text(&self, now: i64) -> String {
+        let cas: Vec<(String, &str, i64)> = self
+            .cas
+            .all()
+            .iter()
+            .filter_map(|c| Some((c.id.clone(), c.role.as_str(), c.not_after()?)))
+            .collect();
+        self.metrics.record_ca_expiry(&cas, now);
+        self.metrics.render()
+    }
+
     /// The stored CRL. Before the worker's first run it publishes one (and flips nothing).
     pub async fn current_crl(&self, ca_id: &str, now: i64) -> Result<CrlDocument> {
         self.known_ca(ca_id).await?;

@@ -314,12 +314,16 @@ async fn a_ca_key_sealed_with_a_passphrase_needs_it_and_is_not_stored_in_the_cle
     let first = home.ok_with(&["ca", "export"], &right).await;
     assert!(first.contains("BEGIN CERTIFICATE"), "{first}");
 
+    // What signs needs the passphrase; what only reads does not.
     let wrong = home
-        .fails_with(&["ca", "export"], &[("MTLS_CA_KEY_PASSPHRASE", "wrong")])
+        .fails_with(&["ca", "rotate"], &[("MTLS_CA_KEY_PASSPHRASE", "wrong")])
         .await;
     assert!(wrong.to_lowercase().contains("passphrase"), "{wrong}");
-    let missing = home.fails_with(&["ca", "export"], &[]).await;
+    let missing = home.fails_with(&["ca", "rotate"], &[]).await;
     assert!(missing.to_lowercase().contains("passphrase"), "{missing}");
+    assert_eq!(home.ok_with(&["ca", "export"], &[]).await, first);
+    assert!(home.ok(&["ca", "list"]).await.contains("issuing"));
+    last_line(&home.ok(&["zone", "create", "no-pass.example"]).await);
     // `serve` logs as it starts, then fails with the same reason.
     let serve = home
         .run_with(&["serve"], &[("MTLS_CA_LISTEN", "127.0.0.1:0")])
@@ -422,8 +426,8 @@ async fn a_ca_created_without_a_passphrase_is_encrypted_once_one_is_set() {
     assert!(encrypted);
     assert!(pkcs8::EncryptedPrivateKeyInfo::try_from(sealed.as_slice()).is_ok());
     assert_ne!(sealed, plain);
-    // From now on the passphrase is needed, and it still opens the same CA.
-    let missing = home.fails_with(&["ca", "export"], &[]).await;
+    // From now on the passphrase is needed to sign, and it still opens the same CA.
+    let missing = home.fails_with(&["ca", "rotate"], &[]).await;
     assert!(missing.contains("passphrase"), "{missing}");
     assert_eq!(home.ok_with(&["ca", "export"], &right).await, first);
 }
