@@ -3,6 +3,7 @@
 -- outside root is `pending` (a sealed key and a CSR, no certificate yet) until it is installed.
 ALTER TABLE certificate_authorities DROP CONSTRAINT IF EXISTS certificate_authorities_account_id_key;
 ALTER TABLE certificate_authorities
+    ADD COLUMN seq BIGINT NOT NULL DEFAULT 1,
     ADD COLUMN role TEXT NOT NULL DEFAULT 'issuing' CHECK (role IN ('issuing', 'retired', 'pending')),
     ADD COLUMN chain_pem TEXT NOT NULL DEFAULT '',
     ADD COLUMN request_pem TEXT,
@@ -11,12 +12,15 @@ ALTER TABLE certificate_authorities
     ALTER COLUMN certificate_der DROP NOT NULL,
     ALTER COLUMN not_before DROP NOT NULL,
     ALTER COLUMN not_after DROP NOT NULL;
-ALTER TABLE certificate_authorities ALTER COLUMN role DROP DEFAULT;
+ALTER TABLE certificate_authorities ALTER COLUMN role DROP DEFAULT, ALTER COLUMN seq DROP DEFAULT;
 UPDATE certificate_authorities SET activated_at = created_at;
 CREATE UNIQUE INDEX certificate_authorities_one_issuing ON certificate_authorities (account_id)
     WHERE role = 'issuing';
-CREATE INDEX certificate_authorities_account ON certificate_authorities (account_id, created_at);
--- Bumped by every change of an account's CAs, so other processes notice a rotation by polling it.
+CREATE UNIQUE INDEX certificate_authorities_account ON certificate_authorities (account_id, seq);
+-- Bumped first by every change of an account's CAs (which also serialises them), so other processes
+-- notice a rotation by polling it; a new CA takes the bumped value as its seq.
 ALTER TABLE accounts ADD COLUMN ca_generation BIGINT NOT NULL DEFAULT 0;
+UPDATE accounts SET ca_generation = 1
+    WHERE EXISTS (SELECT 1 FROM certificate_authorities WHERE account_id = accounts.id);
 -- Which CAs still have unexpired certificates (the trust bundle, CRL publication).
 CREATE INDEX client_certificates_ca_expiry ON client_certificates (ca_id, expires_on);

@@ -8,6 +8,7 @@
 CREATE TABLE certificate_authorities_v4 (
     id               TEXT PRIMARY KEY,             -- UUID, certificate_authority.id on the wire
     account_id       TEXT NOT NULL REFERENCES accounts(id),
+    seq              BIGINT NOT NULL,              -- creation order in the account: its ca_generation then
     name             TEXT NOT NULL,
     role             TEXT NOT NULL CHECK (role IN ('issuing', 'retired', 'pending')),
     key_algorithm    TEXT NOT NULL,
@@ -22,17 +23,20 @@ CREATE TABLE certificate_authorities_v4 (
     activated_at     BIGINT,                       -- when it became the issuing CA
     retired_at       BIGINT                        -- when another one replaced it
 );
-INSERT INTO certificate_authorities_v4 (id, account_id, name, role, key_algorithm, certificate_der,
+INSERT INTO certificate_authorities_v4 (id, account_id, seq, name, role, key_algorithm, certificate_der,
     private_key, key_encrypted, not_before, not_after, created_at, activated_at)
-SELECT id, account_id, name, 'issuing', key_algorithm, certificate_der, private_key, key_encrypted,
+SELECT id, account_id, 1, name, 'issuing', key_algorithm, certificate_der, private_key, key_encrypted,
     not_before, not_after, created_at, created_at
 FROM certificate_authorities;
 DROP TABLE certificate_authorities;
 ALTER TABLE certificate_authorities_v4 RENAME TO certificate_authorities;
 CREATE UNIQUE INDEX certificate_authorities_one_issuing ON certificate_authorities (account_id)
     WHERE role = 'issuing';
-CREATE INDEX certificate_authorities_account ON certificate_authorities (account_id, created_at);
--- Bumped by every change of an account's CAs, so other processes notice a rotation by polling it.
+CREATE UNIQUE INDEX certificate_authorities_account ON certificate_authorities (account_id, seq);
+-- Bumped first by every change of an account's CAs (which also serialises them), so other processes
+-- notice a rotation by polling it; a new CA takes the bumped value as its seq.
 ALTER TABLE accounts ADD COLUMN ca_generation BIGINT NOT NULL DEFAULT 0;
+UPDATE accounts SET ca_generation = 1
+    WHERE EXISTS (SELECT 1 FROM certificate_authorities WHERE account_id = accounts.id);
 -- Which CAs still have unexpired certificates (the trust bundle, CRL publication).
 CREATE INDEX client_certificates_ca_expiry ON client_certificates (ca_id, expires_on);

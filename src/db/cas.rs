@@ -1,6 +1,7 @@
-//! The CA registry of each account: every CA it ever had, with its role. Exactly one is `issuing`
-//! (a partial unique index); every change bumps `accounts.ca_generation` in the same transaction,
-//! so other processes notice it by polling one number.
+//! The CA registry of each account: every CA it ever had, with its role, in creation order (`seq`).
+//! Exactly one is `issuing` (a partial unique index); every change first bumps
+//! `accounts.ca_generation` in its transaction, which serialises changes and lets other processes
+//! notice them by polling one number.
 
 use sqlx::FromRow;
 
@@ -87,7 +88,8 @@ const COLUMNS: &str = "id, name, role, key_algorithm, certificate_der, chain_pem
 const INSERT: &str =
     "INSERT INTO certificate_authorities (id, account_id, name, role, key_algorithm, \
     certificate_der, chain_pem, request_pem, private_key, key_encrypted, not_before, not_after, \
-    created_at, activated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    created_at, activated_at, seq) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 const RETIRE: &str = "UPDATE certificate_authorities SET role = 'retired', retired_at = $1 \
     WHERE id = $2 AND account_id = $3 AND role = 'issuing'";
@@ -106,10 +108,22 @@ macro_rules! retire {
     };
 }
 
-const BUMP: &str = "UPDATE accounts SET ca_generation = ca_generation + 1 WHERE id = $1";
+const BUMP: &str =
+    "UPDATE accounts SET ca_generation = ca_generation + 1 WHERE id = $1 RETURNING ca_generation";
+
+/// Bumps the account's CA generation inside transaction `tx` (the row lock makes concurrent CA
+/// changes wait for each other); the new value, which a new CA takes as its `seq`.
+macro_rules! bump {
+    ($tx:expr, $account:expr) => {
+        sqlx::query_scalar::<_, i64>(BUMP)
+            .bind($account)
+            .fetch_one(&mut *$tx)
+            .await?
+    };
+}
 
 macro_rules! bind_new {
-    ($q:expr, $account:expr, $r:expr, $role:expr, $now:expr) => {
+    ($q:expr, $account:expr, $r:expr, $role:expr, $now:expr, $seq:expr) => {
         $q.bind(&$r.id)
             .bind($account)
             .bind(&$r.name)
@@ -128,6 +142,7 @@ macro_rules! bind_new {
             } else {
                 None
             })
+            .bind($seq)
     };
 }
 
@@ -144,9 +159,8 @@ pub async fn generation(db: &Db, account_id: &str) -> DbResult<i64> {
 
 /// Every CA of the account, oldest first.
 pub async fn list(db: &Db, account_id: &str) -> DbResult<Vec<CaRecord>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM certificate_authorities WHERE account_id = $1 ORDER BY created_at, id"
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM certificate_authorities WHERE account_id = $1 ORDER BY seq");
     db_run!(db, |pool| Ok(sqlx::query_as::<_, CaRecord>(&sql)
         .bind(account_id)
         .fetch_all(pool)
@@ -169,15 +183,15 @@ pub async fn insert_first(db: &Db, account_id: &str, ca: &NewCaRecord, now: i64)
     let sql = format!("{INSERT} ON CONFLICT (account_id) WHERE role = 'issuing' DO NOTHING");
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let stored = bind_new!(sqlx::query(&sql), account_id, ca, CaRole::Issuing, now)
+        let seq = bump!(tx, account_id);
+        let stored = bind_new!(sqlx::query(&sql), account_id, ca, CaRole::Issuing, now, seq)
             .execute(&mut *tx)
             .await?
             .rows_affected()
             == 1;
         if stored {
-            sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(stored)
     })
 }
@@ -193,13 +207,20 @@ pub async fn insert_issuing(
 ) -> DbResult<bool> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
+        let seq = bump!(tx, account_id);
         if !retire!(tx, account_id, current, now) {
             return Ok(false);
         }
-        bind_new!(sqlx::query(INSERT), account_id, ca, CaRole::Issuing, now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        bind_new!(
+            sqlx::query(INSERT),
+            account_id,
+            ca,
+            CaRole::Issuing,
+            now,
+            seq
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -209,10 +230,17 @@ pub async fn insert_issuing(
 pub async fn insert_pending(db: &Db, account_id: &str, ca: &NewCaRecord, now: i64) -> DbResult<()> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
-        bind_new!(sqlx::query(INSERT), account_id, ca, CaRole::Pending, now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
+        let seq = bump!(tx, account_id);
+        bind_new!(
+            sqlx::query(INSERT),
+            account_id,
+            ca,
+            CaRole::Pending,
+            now,
+            seq
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     })
@@ -230,6 +258,7 @@ pub async fn install(
 ) -> DbResult<bool> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
+        bump!(tx, account_id);
         if !retire!(tx, account_id, current, now) {
             return Ok(false);
         }
@@ -252,7 +281,6 @@ pub async fn install(
         if moved != 1 {
             return Ok(false);
         }
-        sqlx::query(BUMP).bind(account_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     })

@@ -155,7 +155,7 @@ async fn the_registry_migration_keeps_an_existing_ca_its_certificates_and_crl() 
                 format!("INSERT INTO accounts (id, name, created_at) VALUES ('{ACCOUNT}', 'default', 1)"),
                 format!("INSERT INTO certificate_authorities (id, account_id, name, key_algorithm, \
                  certificate_der, private_key, key_encrypted, not_before, not_after, created_at) \
-                 VALUES ('old', '{ACCOUNT}', 'Old CA', 'ecdsa-p256', x'01', x'02', FALSE, 1, 99, 1)"),
+                 VALUES ('old', '{ACCOUNT}', 'Old CA', 'ecdsa-p256', $1, $2, FALSE, 1, 99, 1)"),
                 format!("INSERT INTO zones (id, account_id, name, created_at) VALUES ('z', '{ACCOUNT}', 'z.example', 1)"),
                 "INSERT INTO client_certificates (id, zone_id, ca_id, serial_number, certificate, csr, \
                  common_name, country, state, location, organization, organizational_unit, \
@@ -163,9 +163,16 @@ async fn the_registry_migration_keeps_an_existing_ca_its_certificates_and_crl() 
                  status_changed_at) VALUES ('c', 'z', 'old', '01', 'PEM', 'CSR', 'cn', '', '', '', '', \
                  '', 'f', 's', 'ECDSAWithSHA256', 'revoked', 1, 1, 50, 2)".to_owned(),
                 "INSERT INTO crls (ca_id, last_number, crl_number, der, content_hash, entries, \
-                 this_update, next_update, content_changed_at) VALUES ('old', 3, 3, x'30', 'h', 1, 2, 9, 2)".to_owned(),
+                 this_update, next_update, content_changed_at) VALUES ('old', 3, 3, $1, 'h', 1, 2, 9, 2)".to_owned(),
             ] {
-                sqlx::query(&sql).execute(pool).await.unwrap();
+                // Blobs are bound: the two engines spell literal bytes differently.
+                let mut q = sqlx::query(&sql);
+                if sql.contains("$2") {
+                    q = q.bind(vec![1u8]).bind(vec![2u8]);
+                } else if sql.contains("$1") {
+                    q = q.bind(vec![0x30u8]);
+                }
+                q.execute(pool).await.unwrap();
             }
         });
         db.migrate().await.unwrap();

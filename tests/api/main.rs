@@ -4,8 +4,11 @@
 mod helpers;
 
 mod auth;
+mod ca_outside;
+mod ca_rotation;
 mod certificates;
 mod cli;
+mod cli_ca;
 mod compose;
 mod errors;
 mod lifecycle;

@@ -22,7 +22,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// The TLS server's own identity: a certificate for `localhost` from a throwaway CA.
-struct ServerIdentity {
+pub struct ServerIdentity {
     ca: CertificateDer<'static>,
     cert: CertificateDer<'static>,
     key: KeyBytes,
@@ -30,7 +30,7 @@ struct ServerIdentity {
 
 type KeyBytes = Vec<u8>;
 
-fn server_identity() -> ServerIdentity {
+pub fn server_identity() -> ServerIdentity {
     let ca_key = rcgen::KeyPair::generate().expect("key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params
@@ -51,19 +51,21 @@ fn server_identity() -> ServerIdentity {
 }
 
 /// One handshake plus a ping/pong; the server's verdict: `Ok` or its error.
-async fn mtls_handshake(
+pub async fn mtls_handshake(
     server: &ServerIdentity,
-    trusted_ca: &[u8],
-    crl: Vec<u8>,
+    trusted_cas: &[Vec<u8>],
+    crls: Vec<Vec<u8>>,
     client_cert: CertificateDer<'static>,
     client_key: &rcgen::KeyPair,
 ) -> Result<(), String> {
     let mut client_roots = RootCertStore::empty();
-    client_roots
-        .add(CertificateDer::from(trusted_ca.to_vec()))
-        .expect("CA");
+    for ca in trusted_cas {
+        client_roots
+            .add(CertificateDer::from(ca.clone()))
+            .expect("CA");
+    }
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(client_roots), provider())
-        .with_crls(vec![CertificateRevocationListDer::from(crl)])
+        .with_crls(crls.into_iter().map(CertificateRevocationListDer::from))
         .build()
         .expect("verifier");
     let server_config = ServerConfig::builder_with_provider(provider())
@@ -138,8 +140,14 @@ async fn a_rustls_server_with_the_crl_refuses_a_revoked_client_and_accepts_it_ag
             .expect("one certificate")
             .expect("PEM");
 
-        let verdict =
-            mtls_handshake(&server, &ca, current_crl(&app).await, der.clone(), &key).await;
+        let verdict = mtls_handshake(
+            &server,
+            std::slice::from_ref(&ca),
+            vec![current_crl(&app).await],
+            der.clone(),
+            &key,
+        )
+        .await;
         assert_eq!(
             verdict,
             Ok(()),
@@ -148,14 +156,27 @@ async fn a_rustls_server_with_the_crl_refuses_a_revoked_client_and_accepts_it_ag
 
         app.on_cert(Method::DELETE, &id).await;
         app.run_worker().await;
-        let verdict =
-            mtls_handshake(&server, &ca, current_crl(&app).await, der.clone(), &key).await;
+        let verdict = mtls_handshake(
+            &server,
+            std::slice::from_ref(&ca),
+            vec![current_crl(&app).await],
+            der.clone(),
+            &key,
+        )
+        .await;
         let err = verdict.expect_err("a revoked certificate is refused");
         assert!(err.contains("Revoked"), "{err}");
 
         app.on_cert(Method::PATCH, &id).await;
         app.run_worker().await;
-        let verdict = mtls_handshake(&server, &ca, current_crl(&app).await, der, &key).await;
+        let verdict = mtls_handshake(
+            &server,
+            std::slice::from_ref(&ca),
+            vec![current_crl(&app).await],
+            der,
+            &key,
+        )
+        .await;
         assert_eq!(
             verdict,
             Ok(()),
