@@ -11,17 +11,17 @@ use crate::ca_rotation::get_text;
 use crate::helpers::*;
 use crate::pki::openssl;
 
-const CA_EXT: &str = "basicConstraints=critical,CA:TRUE,pathlen:0\n\
+pub const CA_EXT: &str = "basicConstraints=critical,CA:TRUE,pathlen:0\n\
     keyUsage=critical,digitalSignature,keyCertSign,cRLSign\n\
     subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n";
 
-async fn run(args: &[&str], dir: &Path) {
+pub async fn run(args: &[&str], dir: &Path) {
     let (ok, text) = openssl(args, dir).await;
     assert!(ok, "openssl {args:?}: {text}");
 }
 
 /// A self-signed root `name` (`name.pem`, `name.key`, PKCS#8) with the given keyUsage.
-async fn openssl_root(dir: &Path, name: &str, key_usage: &str) {
+pub async fn openssl_root(dir: &Path, name: &str, key_usage: &str) {
     let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
     run(
         &[
@@ -51,7 +51,7 @@ async fn openssl_root(dir: &Path, name: &str, key_usage: &str) {
 }
 
 /// Signs `csr` with root `root` into `out`, with the extensions in `ext`.
-async fn sign(dir: &Path, root: &str, csr: &str, ext: &str, out: &str) {
+pub async fn sign(dir: &Path, root: &str, csr: &str, ext: &str, out: &str) {
     std::fs::write(dir.join("ext.cnf"), ext).expect("ext");
     run(
         &[

@@ -12,6 +12,7 @@ mod cli_ca;
 mod compose;
 mod errors;
 mod lifecycle;
+mod nginx;
 mod outage;
 mod pki;
 mod pki_lint;

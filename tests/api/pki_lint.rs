@@ -158,3 +158,109 @@ async fn pkilint_finds_nothing_in_certificates_crls_and_ocsp_responses() {
         findings.join("\n")
     );
 }
+
+/// The CA hierarchy's products: a rotated CA and its leaf, a leaf of an intermediate installed
+/// under an openssl-made root, and the CRL of every CA (each with a revocation).
+#[tokio::test]
+async fn pkilint_finds_nothing_in_a_rotated_ca_an_intermediates_leaf_and_each_cas_crl() {
+    use crate::ca_outside::{openssl_root, sign, CA_EXT};
+    let Some(python) = venv_python("pkilint") else {
+        return;
+    };
+    let bin: PathBuf = python.parent().expect("venv bin").to_owned();
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let now = mtls_ca::clock::now;
+    let mut docs: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut revoke_one = Vec::new();
+
+    let first = app.ca_id();
+    revoke_one.push(app.issue(&csr_p256("first-ca-leaf"), 30).await);
+    let rotated = app.services.cas.rotate(None, now()).await.expect("rotate");
+    std::fs::write(d.join("rotated.pem"), rotated.pem()).expect("w");
+    let leaf = app.issue(&csr_p256("rotated-ca-leaf"), 30).await;
+    std::fs::write(
+        d.join("rotated-leaf.pem"),
+        leaf["certificate"].as_str().expect("pem"),
+    )
+    .expect("w");
+    revoke_one.push(leaf);
+    docs.push(("lint_pkix_cert", vec!["rotated.pem".into()]));
+    docs.push(("lint_pkix_cert", vec!["rotated-leaf.pem".into()]));
+    docs.push((
+        "lint_pkix_signer_signee_cert_chain",
+        vec!["rotated.pem".into(), "rotated-leaf.pem".into()],
+    ));
+
+    openssl_root(d, "root", "keyCertSign,cRLSign").await;
+    let pending = app
+        .services
+        .cas
+        .request("/C=US/O=Example/CN=Example Issuing CA", None, now())
+        .await
+        .expect("request");
+    std::fs::write(
+        d.join("int.csr"),
+        pending.request_pem.as_deref().expect("csr"),
+    )
+    .expect("w");
+    sign(d, "root", "int.csr", CA_EXT, "int.pem").await;
+    let int = std::fs::read_to_string(d.join("int.pem")).expect("int");
+    let root = std::fs::read_to_string(d.join("root.pem")).expect("root");
+    app.services
+        .cas
+        .install(&pending.id, &int, Some(&root), now())
+        .await
+        .expect("install");
+    let leaf = app.issue(&csr_p256("intermediate-leaf"), 30).await;
+    std::fs::write(
+        d.join("int-leaf.pem"),
+        leaf["certificate"].as_str().expect("pem"),
+    )
+    .expect("w");
+    revoke_one.push(leaf);
+    docs.push(("lint_pkix_cert", vec!["int-leaf.pem".into()]));
+    docs.push((
+        "lint_pkix_signer_signee_cert_chain",
+        vec!["int.pem".into(), "int-leaf.pem".into()],
+    ));
+
+    for cert in &revoke_one {
+        app.on_cert(Method::DELETE, cert["id"].as_str().expect("id"))
+            .await;
+    }
+    assert_eq!(app.run_worker().await.revoked, 3);
+    for (i, ca) in [first, rotated.id.clone(), pending.id.clone()]
+        .iter()
+        .enumerate()
+    {
+        let file = format!("crl-{i}.der");
+        std::fs::write(d.join(&file), crate::ca_rotation::crl_der(&app, ca).await).expect("w");
+        docs.push((
+            "lint_crl",
+            ["-t", "CRL", "-p", "PKIX", &file]
+                .map(str::to_owned)
+                .to_vec(),
+        ));
+    }
+
+    let mut findings = Vec::new();
+    for (script, args) in docs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let found = lint(&bin, script, &args, d).await;
+        eprintln!(
+            "{script} {args:?}: {}",
+            if found.is_empty() { "clean" } else { &found }
+        );
+        if !found.is_empty() {
+            findings.push(format!("{script} {args:?}:\n{found}"));
+        }
+    }
+    app.stop().await;
+    assert!(
+        findings.is_empty(),
+        "pkilint findings:\n{}",
+        findings.join("\n")
+    );
+}

@@ -26,7 +26,8 @@ fn node_sdk_dir() -> Option<PathBuf> {
 }
 
 /// Runs an SDK check script (`program script`) against a fresh app on each engine: the script gets
-/// the base URL, a zone, a write and a read token, a user's email and key, and a file of 12 CSRs.
+/// the base URL, a zone, a write and a read token, a user's email and key, a file of 12 CSRs, and a
+/// certificate issued before a CA rotation with the CAs before and after it.
 async fn run_check(program: PathBuf, script: PathBuf, label: &str) {
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
@@ -41,8 +42,21 @@ async fn run_check(program: PathBuf, script: PathBuf, label: &str) {
         let csrs: Vec<String> = (0..12).map(|i| csr_p256(&format!("{label}-{i}"))).collect();
         let csr_file = dir.path().join("csrs.json");
         std::fs::write(&csr_file, serde_json::to_string(&csrs).expect("json")).expect("write");
+        let old_ca = app.ca_id();
+        let old_cert = app.issue(&csr_p256("before-rotation"), 30).await;
+        let new_ca = app
+            .services
+            .cas
+            .rotate(None, mtls_ca::clock::now())
+            .await
+            .expect("rotate")
+            .id
+            .clone();
         let mut cmd = Command::new(&program);
         cmd.arg(&script)
+            .env("MTLS_CA_OLD_CERT", old_cert["id"].as_str().expect("id"))
+            .env("MTLS_CA_OLD_CA", old_ca)
+            .env("MTLS_CA_NEW_CA", new_ca)
             .env("MTLS_CA_BASE_URL", &app.base)
             .env("MTLS_CA_ZONE", &app.zone)
             .env("MTLS_CA_TOKEN", &app.token)

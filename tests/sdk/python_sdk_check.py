@@ -2,7 +2,9 @@
 
 Run by tests/api/sdk.rs, which starts the server and passes: MTLS_CA_BASE_URL, MTLS_CA_ZONE,
 MTLS_CA_TOKEN (write), MTLS_CA_READ_TOKEN, MTLS_CA_EMAIL + MTLS_CA_KEY (a user), MTLS_CA_CSRS
-(a JSON file with a list of PEM CSRs). Exits non-zero on the first failed check.
+(a JSON file with a list of PEM CSRs), and MTLS_CA_OLD_CERT, MTLS_CA_OLD_CA and MTLS_CA_NEW_CA: a
+certificate issued before a CA rotation, the CA that issued it, and the issuing CA since. Exits
+non-zero on the first failed check.
 """
 
 import json
@@ -42,6 +44,11 @@ for base_url in (BASE + "/client/v4", BASE):
     check(first.certificate.startswith("-----BEGIN CERTIFICATE-----"), "certificate is PEM")
     check(first.certificate_authority is not None and len(first.certificate_authority.id) == 36, "CA id")
     check(first.expires_on is not None and first.issued_on is not None, "dates")
+
+    check(first.certificate_authority.id == os.environ["MTLS_CA_NEW_CA"], "issued by the rotated-to CA")
+    old = certs.get(os.environ["MTLS_CA_OLD_CERT"], zone_id=ZONE)
+    check(old.certificate_authority.id == os.environ["MTLS_CA_OLD_CA"], "an older certificate keeps its CA")
+    check(old.certificate_authority.id != first.certificate_authority.id, "the CA id changed with the rotation")
 
     got = certs.get(first.id, zone_id=ZONE)
     check(got.id == first.id and got.serial_number == first.serial_number, "get returns the certificate")

@@ -3,7 +3,8 @@
 //
 // Run by tests/api/sdk_node.rs, which starts the server and passes: MTLS_CA_BASE_URL, MTLS_CA_ZONE,
 // MTLS_CA_TOKEN (write), MTLS_CA_READ_TOKEN, MTLS_CA_EMAIL + MTLS_CA_KEY (a user), MTLS_CA_CSRS (a JSON
-// file with a list of PEM CSRs). Exits non-zero on the first failed check.
+// file with a list of PEM CSRs), and MTLS_CA_OLD_CERT, MTLS_CA_OLD_CA and MTLS_CA_NEW_CA: a certificate issued
+// before a CA rotation, the CA that issued it, and the issuing CA since. Exits non-zero on the first failed check.
 
 import { readFileSync } from 'node:fs';
 import Cloudflare from 'cloudflare';
@@ -70,6 +71,11 @@ async function run(baseURL) {
   check(/^[0-9a-f]{32}$/.test(first.id ?? ''), `${at} id is 32 lowercase hex: ${first.id}`);
   check(Boolean(first.expires_on && first.issued_on), `${at} dates`);
   check(new Set(created.map((c) => c.id)).size === created.length, `${at} every create gives a new id`);
+
+  check(first.certificate_authority?.id === env('MTLS_CA_NEW_CA'), `${at} issued by the rotated-to CA`);
+  const old = await certs.get(env('MTLS_CA_OLD_CERT'), { zone_id: ZONE });
+  check(old.certificate_authority?.id === env('MTLS_CA_OLD_CA'), `${at} an older certificate keeps its CA`);
+  check(old.certificate_authority?.id !== first.certificate_authority?.id, `${at} the CA id changed with the rotation`);
 
   const got = await certs.get(first.id, { zone_id: ZONE });
   check(got.id === first.id && got.serial_number === first.serial_number, `${at} get returns the certificate`);
