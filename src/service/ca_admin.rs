@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::ca_registry::{key_error, CaEntry, CaRegistry};
+use super::ca_entry::CaEntry;
+use super::ca_registry::{key_error, CaRegistry};
 use crate::db::cas::{self, Installed, NewCaRecord};
 use crate::error::{codes, Error, Result};
 use crate::model::{CaRole, KeyAlgorithm};

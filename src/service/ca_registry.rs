@@ -8,84 +8,12 @@ use std::sync::{Arc, RwLock};
 
 use secrecy::SecretString;
 
-use crate::db::cas::{self, CaRecord};
+use super::ca_entry::CaEntry;
+use crate::db::cas;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, CaRole, KeyAlgorithm};
+use crate::model::{AccountId, CaRole};
 use crate::signer::{SealedKey, Signer, SignerError};
-use crate::x509::CaCertificate;
-
-/// What the registry knows of one CA: everything public, no key.
-#[derive(Debug, Clone)]
-pub struct CaEntry {
-    /// UUID, `certificate_authority.id`.
-    pub id: String,
-    /// `certificate_authority.name`.
-    pub name: String,
-    /// Issuing, retired or pending.
-    pub role: CaRole,
-    /// The key's algorithm.
-    pub algorithm: KeyAlgorithm,
-    /// The CA certificate; `None` while pending.
-    pub certificate: Option<CaCertificate>,
-    /// The certificates above it, issuer first, PEM (empty for a root).
-    pub chain_pem: String,
-    /// A pending CA's CSR.
-    pub request_pem: Option<String>,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// When it became the issuing CA.
-    pub activated_at: Option<i64>,
-    /// When another CA replaced it.
-    pub retired_at: Option<i64>,
-}
-
-impl CaEntry {
-    fn from_record(r: CaRecord) -> Result<CaEntry> {
-        let certificate = r
-            .certificate_der
-            .as_deref()
-            .map(CaCertificate::parse)
-            .transpose()
-            .map_err(|e| Error::Internal(format!("stored CA {} is unusable: {e}", r.id)))?;
-        Ok(CaEntry {
-            id: r.id,
-            name: r.name,
-            role: r.role,
-            algorithm: r.key_algorithm,
-            certificate,
-            chain_pem: r.chain_pem,
-            request_pem: r.request_pem,
-            created_at: r.created_at,
-            activated_at: r.activated_at,
-            retired_at: r.retired_at,
-        })
-    }
-
-    /// notAfter of its certificate (`None` while pending).
-    pub fn not_after(&self) -> Option<i64> {
-        self.certificate.as_ref().map(CaCertificate::not_after)
-    }
-
-    /// The CA certificate, PEM (empty while pending).
-    pub fn pem(&self) -> String {
-        self.certificate
-            .as_ref()
-            .map(CaCertificate::pem)
-            .unwrap_or_default()
-    }
-
-    /// The CA certificate, DER (empty while pending).
-    pub fn der(&self) -> &[u8] {
-        self.certificate.as_ref().map_or(&[], CaCertificate::der)
-    }
-
-    /// The CA certificate and the chain above it, PEM, up to the root.
-    pub fn chain_pem(&self) -> Option<String> {
-        let cert = self.certificate.as_ref()?;
-        Some(format!("{}{}", cert.pem(), self.chain_pem))
-    }
-}
 
 #[derive(Debug, Default)]
 struct Snapshot {
@@ -246,49 +174,6 @@ impl CaRegistry {
             .unwrap_or_else(|p| p.into_inner())
             .get(ca_id)
             .cloned()
-    }
-
-    /// Whether CA `entry` still matters to relying parties at `now`: it has a valid certificate and
-    /// is the issuing CA or issued a certificate that has not expired. Such a CA is in the trust
-    /// bundle, and the worker keeps its CRL fresh.
-    pub async fn is_live(&self, entry: &CaEntry, now: i64) -> Result<bool> {
-        match (entry.role, entry.not_after()) {
-            (CaRole::Pending, _) | (_, None) => Ok(false),
-            (_, Some(not_after)) if not_after <= now => Ok(false),
-            (CaRole::Issuing, _) => Ok(true),
-            (CaRole::Retired, _) => Ok(cas::latest_expiry(&self.db, &entry.id)
-                .await?
-                .is_some_and(|last| last > now)),
-        }
-    }
-
-    /// Every live CA (see [`CaRegistry::is_live`]), oldest first.
-    pub async fn live(&self, now: i64) -> Result<Vec<Arc<CaEntry>>> {
-        let mut live = Vec::new();
-        for entry in self.all() {
-            if self.is_live(&entry, now).await? {
-                live.push(entry);
-            }
-        }
-        Ok(live)
-    }
-
-    /// The trust bundle: every live CA with the chain above it, each certificate once, PEM. A TLS
-    /// server that trusts it accepts the certificates of every CA during a rotation's overlap.
-    pub async fn bundle_pem(&self, now: i64) -> Result<String> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = String::new();
-        for entry in self.live(now).await? {
-            let Some(chain) = entry.chain_pem() else {
-                continue;
-            };
-            for block in chain.split_inclusive("-----END CERTIFICATE-----\n") {
-                if seen.insert(block.to_owned()) {
-                    out.push_str(block);
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Loads the signer of every CA that has a certificate, so a missing or wrong passphrase stops

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_cache;
 pub mod bootstrap;
 pub mod ca_admin;
+pub mod ca_entry;
 pub mod ca_registry;
 pub mod certificates;
 pub mod credentials;
@@ -12,6 +13,7 @@ pub mod limiter;
 pub mod listing;
 pub mod pki;
 pub mod pki_ocsp;
+pub mod trust;
 pub mod view;
 pub mod writer;
 pub mod zones;
@@ -22,7 +24,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use bootstrap::DEFAULT_ACCOUNT;
-pub use ca_registry::{CaEntry, CaRegistry};
+pub use ca_entry::CaEntry;
+pub use ca_registry::CaRegistry;
 
 use crate::config::Settings;
 use crate::db::{Db, PoolSettings};

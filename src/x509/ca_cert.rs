@@ -24,18 +24,18 @@ fn refuse<T>(why: impl Into<String>) -> Result<T, CaCheckError> {
 /// A parsed CA certificate: no key, only what is public.
 #[derive(Clone)]
 pub struct CaCertificate {
-    der: Vec<u8>,
-    algorithm: KeyAlgorithm,
-    common_name: String,
-    subject_raw: Vec<u8>,
-    issuer_raw: Vec<u8>,
-    not_before: i64,
-    not_after: i64,
-    ski: Vec<u8>,
+    pub(super) der: Vec<u8>,
+    pub(super) algorithm: KeyAlgorithm,
+    pub(super) common_name: String,
+    pub(super) subject_raw: Vec<u8>,
+    pub(super) issuer_raw: Vec<u8>,
+    pub(super) not_before: i64,
+    pub(super) not_after: i64,
+    pub(super) ski: Vec<u8>,
     /// keyUsage (keyCertSign, cRLSign), when the extension is present.
-    key_usage: Option<(bool, bool)>,
-    path_len: Option<u32>,
-    issuer_hashes: Vec<IssuerHashes>,
+    pub(super) key_usage: Option<(bool, bool)>,
+    pub(super) path_len: Option<u32>,
+    pub(super) issuer_hashes: Vec<IssuerHashes>,
 }
 
 impl fmt::Debug for CaCertificate {
@@ -173,7 +173,7 @@ impl CaCertificate {
         Ok(())
     }
 
-    fn check_usable(&self, now: i64, what: &str) -> Result<(), CaCheckError> {
+    pub(super) fn check_usable(&self, now: i64, what: &str) -> Result<(), CaCheckError> {
         if let Some((false, _)) = self.key_usage {
             return refuse(format!(
                 "{what} {:?} has no keyCertSign in keyUsage: it may not sign certificates",
@@ -196,69 +196,6 @@ impl CaCertificate {
         }
         Ok(())
     }
-
-    /// Checks that `chain` (issuer first, root last) certifies this CA at `now`: each certificate
-    /// names and signs the one below it, is a usable CA whose pathLenConstraint allows the CAs
-    /// below it, and the last is a root whose own signature verifies. A self-signed CA needs no
-    /// chain; any other needs one.
-    pub fn verify_chain(&self, chain: &[CaCertificate], now: i64) -> Result<(), CaCheckError> {
-        if chain.is_empty() {
-            if !self.self_issued() {
-                return refuse(format!(
-                    "{:?} is not self-signed: give the chain of its issuers up to the root (--chain)",
-                    self.common_name
-                ));
-            }
-            return verify_signature(self, self).map_err(|_| {
-                CaCheckError(format!(
-                    "the self-signature of {:?} does not verify",
-                    self.common_name
-                ))
-            });
-        }
-        let mut below = self;
-        for (depth, issuer) in chain.iter().enumerate() {
-            if below.issuer_raw != issuer.subject_raw {
-                return refuse(format!(
-                    "the chain does not verify: {:?} is not the issuer of {:?}",
-                    issuer.common_name, below.common_name
-                ));
-            }
-            if verify_signature(below, issuer).is_err() {
-                return refuse(format!(
-                    "the chain does not verify: the signature on {:?} does not verify with the key of {:?}",
-                    below.common_name, issuer.common_name
-                ));
-            }
-            issuer.check_usable(now, "the chain's CA")?;
-            let intermediates_below = u32::try_from(depth + 1).unwrap_or(u32::MAX);
-            if issuer.path_len.is_some_and(|max| max < intermediates_below) {
-                return refuse(format!(
-                    "the chain does not allow it: {:?} has pathLenConstraint {} but {} CA(s) would follow it",
-                    issuer.common_name,
-                    issuer.path_len.unwrap_or_default(),
-                    intermediates_below
-                ));
-            }
-            below = issuer;
-        }
-        if !below.self_issued() || verify_signature(below, below).is_err() {
-            return refuse(format!(
-                "the chain ends at {:?}, which is not a self-signed root: include the root",
-                below.common_name
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Whether `cert`'s signature verifies with `issuer`'s public key.
-fn verify_signature(cert: &CaCertificate, issuer: &CaCertificate) -> Result<(), CaCheckError> {
-    let subject = parse_der(&cert.der)?;
-    let signer = parse_der(&issuer.der)?;
-    subject
-        .verify_signature(Some(signer.public_key()))
-        .map_err(|e| CaCheckError(e.to_string()))
 }
 
 /// Every `CERTIFICATE` block of a PEM text, DER, in order. Refuses text with none, or with a block

@@ -3,16 +3,18 @@
 //! helpers the signer builds extensions with. Nothing here signs, knows HTTP, SQL or the clock.
 
 pub mod ca_cert;
+mod chain;
 pub mod csr;
 pub(crate) mod der;
 pub(crate) mod names;
 pub mod ocsp;
 pub(crate) mod policy;
+pub mod subject;
 
 pub use ca_cert::{parse_certificates_pem, CaCertificate, CaCheckError};
 pub use csr::{Csr, CsrError, Subject};
-pub use names::parse_subject;
 pub use ocsp::{serial_hex, OcspQuery, OcspRefusal, MAX_REQUESTS};
+pub use subject::parse_subject;
 
 use ring::digest;
 use x509_parser::prelude::FromDer;
