@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every figure the closing notes quote, in one run (so ratios compare like with like):
-# issuance on SQLite and Postgres, batched and one commit per request, then CRL and OCSP.
+# issuance on SQLite and Postgres, batched and one commit per request, then CRL and OCSP, then
+# CA rotation and two-CA CRL rebuilds.
 # Postgres runs when BENCH_DATABASE_URL names a database whose role may create databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,8 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
 fi
 echo "### revocation: CRL rebuild and OCSP"
 cargo bench -q --bench pki
+echo "### CA hierarchy: rotation with 100,000 certificates stored, two CRLs of 50,000 entries"
+cargo bench -q --bench rotation
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  cargo bench -q --bench rotation -- --database-url "$BENCH_DATABASE_URL"
+fi

@@ -150,8 +150,11 @@ pub async fn snapshot(db: &Db, ca_id: &str) -> DbResult<Vec<RevocationRow>> {
 /// Whether any certificate of the CA waits for the worker.
 pub async fn has_pending(db: &Db, ca_id: &str) -> DbResult<bool> {
     db_run!(db, |pool| Ok(sqlx::query_scalar::<_, bool>(
-        "SELECT EXISTS (SELECT 1 FROM client_certificates \
-         WHERE status IN ('pending_revocation', 'pending_reactivation') AND ca_id = $1)"
+        // The IN list is the one of the partial index client_certificates_revocation (ca_id,
+        // status), so SQLite's planner picks it rather than scanning every certificate of the CA.
+        "SELECT EXISTS (SELECT 1 FROM client_certificates WHERE ca_id = $1 \
+         AND status IN ('revoked', 'pending_revocation', 'pending_reactivation') \
+         AND status <> 'revoked')"
     )
     .bind(ca_id)
     .fetch_one(pool)

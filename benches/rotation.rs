@@ -1,0 +1,195 @@
+//! CA hierarchy benchmark, in process, on SQLite (or the Postgres `--database-url` names):
+//!
+//! 1. the time of `ca rotate` (new key, self-signed certificate, one transaction that retires the
+//!    old CA, registry reload) with `--stored` certificates (100,000 by default) in the database,
+//!    median of `--runs` rotations;
+//! 2. one worker run that rebuilds the CRLs of two CAs with `--revoked-per-ca` revoked
+//!    certificates each (50,000 by default), forced to re-sign, median of `--runs`.
+//!
+//! `cargo bench --bench rotation -- [--stored N] [--revoked-per-ca N] [--runs R] [--database-url URL]`
+
+use std::time::Instant;
+
+use clap::Parser;
+use mtls_ca::app::App;
+use mtls_ca::config::Settings;
+use mtls_ca::db::certificates::{insert_batch, CertRow};
+use mtls_ca::model::CertStatus;
+use mtls_ca::service::Services;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Certificates stored before the rotations.
+    #[arg(long, default_value_t = 100_000)]
+    stored: usize,
+    /// Revoked certificates in each of the two CRLs.
+    #[arg(long, default_value_t = 50_000)]
+    revoked_per_ca: usize,
+    /// Runs; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// A Postgres server (role with CREATEDB) to run on instead of SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const DAY: i64 = 86_400;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Fabricated rows of CA `ca_id` with `status`, committed 10,000 per transaction.
+async fn insert(
+    s: &Services,
+    ca_id: &str,
+    zone: &str,
+    status: CertStatus,
+    n: usize,
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut left = n;
+    while left > 0 {
+        let chunk = left.min(10_000);
+        let rows: Vec<CertRow> = (0..chunk)
+            .map(|_| {
+                let mut serial = mtls_ca::model::random_bytes::<20>();
+                serial[0] = (serial[0] & 0x7f).max(1);
+                CertRow {
+                    id: mtls_ca::model::random_hex_id(),
+                    zone_id: zone.to_owned(),
+                    ca_id: ca_id.to_owned(),
+                    serial_number: hex::encode(serial),
+                    common_name: "bench".into(),
+                    signature: "ECDSAWithSHA256".into(),
+                    status,
+                    validity_days: 365,
+                    issued_on: now - DAY,
+                    expires_on: now + 364 * DAY,
+                    status_changed_at: now - 60,
+                    revocation_requested_at: (status == CertStatus::Revoked).then_some(now - 60),
+                    ..CertRow::default()
+                }
+            })
+            .collect();
+        insert_batch(&s.db, &rows).await?;
+        left -= chunk;
+    }
+    Ok(())
+}
+
+/// A fresh database URL: a temporary SQLite file, or a new database on the Postgres server.
+async fn database(args: &Args, dir: &std::path::Path) -> anyhow::Result<String> {
+    let Some(admin) = &args.database_url else {
+        return Ok(format!("sqlite://{}", dir.join("bench.db").display()));
+    };
+    use sqlx::Connection;
+    let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let mut url = url::Url::parse(admin)?;
+    url.set_path(&name);
+    Ok(url.to_string())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let url = database(&args, dir.path()).await?;
+    let engine = if url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let settings = Settings {
+        database_url: url,
+        listen: "127.0.0.1:0".parse()?,
+        worker_interval: 3600,
+        ..Settings::default()
+    };
+    let app = App::build(settings).await?;
+    let s = app.services.clone();
+    let now = mtls_ca::clock::now();
+    let zone = s.create_zone("bench.example", now).await?.id;
+    let first = s.cas.issuing()?.id.clone();
+    let t = Instant::now();
+    insert(&s, &first, &zone, CertStatus::Active, args.stored, now).await?;
+    println!(
+        "setup ({engine}): {} stored certificates in {:.1} s",
+        args.stored,
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut secs = Vec::new();
+    for run in 1..=args.runs {
+        let t = Instant::now();
+        let new = s.cas.rotate(None, now).await?;
+        let elapsed = t.elapsed().as_secs_f64();
+        println!(
+            "run {run}: rotated to {} ({}) in {:.1} ms",
+            new.id,
+            new.algorithm.as_str(),
+            elapsed * 1e3
+        );
+        secs.push(elapsed);
+    }
+    println!(
+        "median of {}: {:.1} ms to rotate the issuing CA (ecdsa-p256) with {} certificates stored ({engine})",
+        args.runs,
+        median(secs) * 1e3,
+        args.stored
+    );
+
+    // Two CAs with the same number of revoked certificates: the retired first CA and the issuing one.
+    let issuing = s.cas.issuing()?.id.clone();
+    let t = Instant::now();
+    for ca in [&first, &issuing] {
+        insert(&s, ca, &zone, CertStatus::Revoked, args.revoked_per_ca, now).await?;
+    }
+    println!(
+        "setup: {} revoked certificates for each of 2 CAs in {:.1} s",
+        args.revoked_per_ca,
+        t.elapsed().as_secs_f64()
+    );
+    let mut secs = Vec::new();
+    for run in 1..=args.runs {
+        // Each run is half a CRL validity later than the last, which forces both CRLs to be re-signed.
+        let at = now + (run as i64) * 4 * DAY;
+        let t = Instant::now();
+        mtls_ca::worker::run_once(&s, at).await?;
+        let elapsed = t.elapsed().as_secs_f64();
+        let sizes = [
+            s.current_crl(&first, at).await?.der.len(),
+            s.current_crl(&issuing, at).await?.der.len(),
+        ];
+        println!(
+            "run {run}: worker rebuilt 2 CRLs ({} and {} bytes) in {:.3} s",
+            sizes[0], sizes[1], elapsed
+        );
+        secs.push(elapsed);
+    }
+    println!(
+        "median of {}: {:.3} s for one worker run rebuilding two CRLs of {} entries each ({engine})",
+        args.runs,
+        median(secs),
+        args.revoked_per_ca
+    );
+    s.db.close().await;
+    if let (Some(admin), mtls_ca::db::Db::Postgres(pool)) = (&args.database_url, &s.db) {
+        use sqlx::Connection;
+        if let Some(name) = pool.connect_options().get_database() {
+            let mut conn = sqlx::PgConnection::connect(admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
