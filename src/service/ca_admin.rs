@@ -60,20 +60,21 @@ fn chain_text(chain: &[CaCertificate]) -> String {
     chain.iter().map(CaCertificate::pem).collect()
 }
 
-/// Loads `cert` with `key`: proves the key is the certificate's.
+/// Loads `cert` with `key`: proves the key is the certificate's (`mismatch` is the refusal when it
+/// is not), and that the CA's subject can be written as the issuer of its certificates.
 async fn prove_key(
     cert: &CaCertificate,
     key: SealedKey,
     passphrase: Option<SecretString>,
+    mismatch: String,
 ) -> Result<Signer> {
     let (der, name) = (cert.der().to_vec(), cert.common_name().to_owned());
     blocking(move || Signer::load(&der, &key, passphrase.as_ref()))
         .await?
         .map_err(|e| match e {
-            SignerError::KeyMismatch => refused(format!(
-                "the key does not match the certificate {name:?} (its public key is another one)"
-            )),
-            other => key_error(&name, other),
+            SignerError::KeyMismatch => refused(mismatch),
+            SignerError::PassphraseRequired | SignerError::WrongPassphrase => key_error(&name, e),
+            other => refused(format!("{name:?} cannot be used: {other}")),
         })
 }
 
@@ -168,19 +169,12 @@ impl CaRegistry {
         let (der, encrypted) = cas::sealed_key(self.db(), ca_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let signer = prove_key(
-            &cert,
-            SealedKey { der, encrypted },
-            self.passphrase().cloned(),
-        )
-        .await
-        .map_err(|e| match e {
-            Error::Invalid(_) => refused(format!(
-                "the certificate {:?} is not for the key of CA {ca_id} (its public key differs)",
-                cert.common_name()
-            )),
-            other => other,
-        })?;
+        let mismatch = format!(
+            "the certificate {:?} is not for the key of CA {ca_id} (its public key differs)",
+            cert.common_name()
+        );
+        let key = SealedKey { der, encrypted };
+        let signer = prove_key(&cert, key, self.passphrase().cloned(), mismatch).await?;
         let current = self.issuing()?;
         let installed = Installed {
             certificate_der: cert.der().to_vec(),
@@ -240,7 +234,11 @@ impl CaRegistry {
             }
             other => refused(format!("the key file: {other}")),
         })?;
-        let signer = prove_key(&cert, sealed.clone(), self.passphrase().cloned()).await?;
+        let mismatch = format!(
+            "the key does not match the certificate {:?} (its public key is another one)",
+            cert.common_name()
+        );
+        let signer = prove_key(&cert, sealed.clone(), self.passphrase().cloned(), mismatch).await?;
         let current = self.issuing()?;
         let record = NewCaRecord {
             id: uuid::Uuid::new_v4().to_string(),

@@ -313,3 +313,35 @@ async fn a_replica_started_before_a_rotation_issues_from_the_new_ca_within_a_wor
         first.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_retired_ca_that_issued_nothing_unexpired_leaves_the_bundle_and_is_not_republished() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let old = app.ca_id();
+        let new = app
+            .services
+            .cas
+            .rotate(None, mtls_ca::clock::now())
+            .await
+            .expect("rotate");
+        let (_, bundle) = get_text(&app, "/pki/bundle.pem").await;
+        assert_eq!(
+            bundle,
+            new.pem(),
+            "{engine:?}: only the issuing CA is trusted"
+        );
+        app.run_worker().await;
+        let metrics = fetch_metrics(&app.client, &app.base).await;
+        assert!(
+            metrics.contains("mtls_ca_crls_published_total 1"),
+            "{metrics}"
+        );
+        // Its certificate and (on demand) a CRL are still served.
+        assert_eq!(
+            get_text(&app, &format!("/pki/{old}/ca.pem")).await.0,
+            StatusCode::OK
+        );
+        app.stop().await;
+    }
+}
