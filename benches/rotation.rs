@@ -10,12 +10,13 @@
 
 use std::time::Instant;
 
+mod common;
+
 use clap::Parser;
+use common::{insert, DAY};
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
-use mtls_ca::db::certificates::{insert_batch, CertRow};
 use mtls_ca::model::CertStatus;
-use mtls_ca::service::Services;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -36,50 +37,9 @@ struct Args {
     bench: bool,
 }
 
-const DAY: i64 = 86_400;
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-/// Fabricated rows of CA `ca_id` with `status`, committed 10,000 per transaction.
-async fn insert(
-    s: &Services,
-    ca_id: &str,
-    zone: &str,
-    status: CertStatus,
-    n: usize,
-    now: i64,
-) -> anyhow::Result<()> {
-    let mut left = n;
-    while left > 0 {
-        let chunk = left.min(10_000);
-        let rows: Vec<CertRow> = (0..chunk)
-            .map(|_| {
-                let mut serial = mtls_ca::model::random_bytes::<20>();
-                serial[0] = (serial[0] & 0x7f).max(1);
-                CertRow {
-                    id: mtls_ca::model::random_hex_id(),
-                    zone_id: zone.to_owned(),
-                    ca_id: ca_id.to_owned(),
-                    serial_number: hex::encode(serial),
-                    common_name: "bench".into(),
-                    signature: "ECDSAWithSHA256".into(),
-                    status,
-                    validity_days: 365,
-                    issued_on: now - DAY,
-                    expires_on: now + 364 * DAY,
-                    status_changed_at: now - 60,
-                    revocation_requested_at: (status == CertStatus::Revoked).then_some(now - 60),
-                    ..CertRow::default()
-                }
-            })
-            .collect();
-        insert_batch(&s.db, &rows).await?;
-        left -= chunk;
-    }
-    Ok(())
 }
 
 /// A fresh database URL: a temporary SQLite file, or a new database on the Postgres server.

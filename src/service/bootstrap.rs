@@ -8,7 +8,7 @@ use crate::db::accounts::{self, AccountRow};
 use crate::db::cas::{self, NewCaRecord};
 use crate::db::Db;
 use crate::model::{random_hex_id, AccountId, CaRole, KeyAlgorithm};
-use crate::signer::{self, SealedKey};
+use crate::signer::{self, NewCa, SealedKey};
 
 /// The name of the account every zone belongs to.
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -46,7 +46,19 @@ pub async fn ensure_first_ca(
         .await
         .context("CA creation task failed")?
         .context("creating the CA")?;
-    let record = NewCaRecord {
+    let record = self_signed_record(name, alg, new);
+    if cas::insert_first(db, account_id.as_str(), &record, now)
+        .await
+        .context("storing the CA")?
+    {
+        tracing::info!(algorithm = alg.as_str(), ca_id = %record.id, "created the managed CA");
+    }
+    Ok(())
+}
+
+/// The record of a new self-signed CA, under a fresh id.
+pub(super) fn self_signed_record(name: String, alg: KeyAlgorithm, new: NewCa) -> NewCaRecord {
+    NewCaRecord {
         id: uuid::Uuid::new_v4().to_string(),
         name,
         key_algorithm: alg,
@@ -56,14 +68,7 @@ pub async fn ensure_first_ca(
         private_key: new.key.der,
         key_encrypted: new.key.encrypted,
         validity: Some((new.not_before, new.not_after)),
-    };
-    if cas::insert_first(db, account_id.as_str(), &record, now)
-        .await
-        .context("storing the CA")?
-    {
-        tracing::info!(algorithm = alg.as_str(), ca_id = %record.id, "created the managed CA");
     }
-    Ok(())
 }
 
 /// Encrypts every key of the account stored in the clear, once a passphrase is set.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
+use super::bootstrap::self_signed_record;
 use super::ca_entry::CaEntry;
 use super::ca_registry::{key_error, CaRegistry};
 use crate::db::cas::{self, Installed, NewCaRecord};
@@ -95,17 +96,7 @@ impl CaRegistry {
         let new = blocking(move || signer::create_ca(alg, &cn, now, pass.as_ref()))
             .await?
             .map_err(|e| Error::Internal(format!("creating the CA failed: {e}")))?;
-        let record = NewCaRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            name,
-            key_algorithm: alg,
-            certificate_der: Some(new.certificate_der),
-            chain_pem: String::new(),
-            request_pem: None,
-            private_key: new.key.der,
-            key_encrypted: new.key.encrypted,
-            validity: Some((new.not_before, new.not_after)),
-        };
+        let record = self_signed_record(name, alg, new);
         self.switch_to(&current.id, record, now).await
     }
 

@@ -76,6 +76,32 @@ pub async fn sign(dir: &Path, root: &str, csr: &str, ext: &str, out: &str) {
     .await;
 }
 
+/// An intermediate requested from `app` with `subject`, signed by a fresh openssl root `root` in
+/// `dir` (`root.pem`, `int.pem`) and installed: it is the issuing CA now. Returns (its id, root PEM).
+pub async fn install_intermediate(app: &TestApp, dir: &Path, subject: &str) -> (String, String) {
+    openssl_root(dir, "root", "keyCertSign,cRLSign").await;
+    let now = mtls_ca::clock::now;
+    let pending = app
+        .services
+        .cas
+        .request(subject, None, now())
+        .await
+        .expect("request");
+    std::fs::write(
+        dir.join("int.csr"),
+        pending.request_pem.as_deref().expect("csr"),
+    )
+    .expect("w");
+    sign(dir, "root", "int.csr", CA_EXT, "int.pem").await;
+    let (int, root) = (read(dir, "int.pem"), read(dir, "root.pem"));
+    app.services
+        .cas
+        .install(&pending.id, &int, Some(&root), now())
+        .await
+        .expect("install");
+    (pending.id.clone(), root)
+}
+
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).expect("read")
 }

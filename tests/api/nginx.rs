@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::ca_outside::{openssl_root, run, sign, CA_EXT};
+use crate::ca_outside::{install_intermediate, run};
 use crate::ca_rotation::get_text;
 use crate::helpers::*;
 
@@ -55,37 +55,17 @@ async fn nginx_trusting_the_outside_root_accepts_a_leaf_of_the_intermediate_sent
     let app = TestApp::spawn(Engine::Sqlite).await;
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    let now = mtls_ca::clock::now;
     let key = rcgen::KeyPair::generate().expect("key");
     std::fs::write(d.join("client.key"), key.serialize_pem()).expect("w");
     let first_ca_leaf = app
         .issue(&csr_for_key(&key, "before-the-intermediate"), 7)
         .await;
 
-    openssl_root(d, "root", "keyCertSign,cRLSign").await;
-    let pending = app
-        .services
-        .cas
-        .request("/O=Example/CN=Example Issuing CA", None, now())
-        .await
-        .expect("request");
-    std::fs::write(
-        d.join("int.csr"),
-        pending.request_pem.as_deref().expect("csr"),
-    )
-    .expect("w");
-    sign(d, "root", "int.csr", CA_EXT, "int.pem").await;
-    let int = std::fs::read_to_string(d.join("int.pem")).expect("int");
-    let root = std::fs::read_to_string(d.join("root.pem")).expect("root");
-    app.services
-        .cas
-        .install(&pending.id, &int, Some(&root), now())
-        .await
-        .expect("install");
+    let (int_id, _root) = install_intermediate(&app, d, "/O=Example/CN=Example Issuing CA").await;
 
     let leaf = app.issue(&csr_for_key(&key, "nginx-client"), 7).await;
     let leaf_pem = leaf["certificate"].as_str().expect("pem").to_owned();
-    let (_, chain) = get_text(&app, &format!("/pki/{}/chain.pem", pending.id)).await;
+    let (_, chain) = get_text(&app, &format!("/pki/{int_id}/chain.pem")).await;
     let intermediate = chain
         .split_inclusive("-----END CERTIFICATE-----\n")
         .next()

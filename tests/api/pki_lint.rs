@@ -163,7 +163,7 @@ async fn pkilint_finds_nothing_in_certificates_crls_and_ocsp_responses() {
 /// under an openssl-made root, and the CRL of every CA (each with a revocation).
 #[tokio::test]
 async fn pkilint_finds_nothing_in_a_rotated_ca_an_intermediates_leaf_and_each_cas_crl() {
-    use crate::ca_outside::{openssl_root, sign, CA_EXT};
+    use crate::ca_outside::install_intermediate;
     let Some(python) = venv_python("pkilint") else {
         return;
     };
@@ -193,26 +193,8 @@ async fn pkilint_finds_nothing_in_a_rotated_ca_an_intermediates_leaf_and_each_ca
         vec!["rotated.pem".into(), "rotated-leaf.pem".into()],
     ));
 
-    openssl_root(d, "root", "keyCertSign,cRLSign").await;
-    let pending = app
-        .services
-        .cas
-        .request("/C=US/O=Example/CN=Example Issuing CA", None, now())
-        .await
-        .expect("request");
-    std::fs::write(
-        d.join("int.csr"),
-        pending.request_pem.as_deref().expect("csr"),
-    )
-    .expect("w");
-    sign(d, "root", "int.csr", CA_EXT, "int.pem").await;
-    let int = std::fs::read_to_string(d.join("int.pem")).expect("int");
-    let root = std::fs::read_to_string(d.join("root.pem")).expect("root");
-    app.services
-        .cas
-        .install(&pending.id, &int, Some(&root), now())
-        .await
-        .expect("install");
+    let (int_id, _root) =
+        install_intermediate(&app, d, "/C=US/O=Example/CN=Example Issuing CA").await;
     let leaf = app.issue(&csr_p256("intermediate-leaf"), 30).await;
     std::fs::write(
         d.join("int-leaf.pem"),
@@ -231,10 +213,7 @@ async fn pkilint_finds_nothing_in_a_rotated_ca_an_intermediates_leaf_and_each_ca
             .await;
     }
     assert_eq!(app.run_worker().await.revoked, 3);
-    for (i, ca) in [first, rotated.id.clone(), pending.id.clone()]
-        .iter()
-        .enumerate()
-    {
+    for (i, ca) in [first, rotated.id.clone(), int_id].iter().enumerate() {
         let file = format!("crl-{i}.der");
         std::fs::write(d.join(&file), crate::ca_rotation::crl_der(&app, ca).await).expect("w");
         docs.push((
