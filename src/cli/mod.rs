@@ -35,6 +35,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Create the database (if missing), the default account and its CA; print where they are.
+    Init,
     /// Manage zones.
     #[command(subcommand)]
     Zone(ZoneCommand),
@@ -100,8 +102,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database.close().await;
             Ok(())
         }
-        Command::Zone(cmd) => {
+        Command::Init => {
             let s = Services::open(&settings, clock::now()).await?;
+            let ca = s.cas.issuing().map_err(user_error)?;
+            println!("database: {}", s.db.location());
+            println!("issuing CA: {} ({})", ca.id, ca.name);
+            s.db.close().await;
+            Ok(())
+        }
+        Command::Zone(cmd) => {
+            let s = Services::open_existing(&settings, clock::now()).await?;
             match cmd {
                 ZoneCommand::Create { name } => {
                     let zone = s
@@ -129,7 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|z| ZoneId::parse(z).map_err(|e| anyhow::anyhow!("--zone {z}: {e}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let s = Services::open(&settings, clock::now()).await?;
+            let s = Services::open_existing(&settings, clock::now()).await?;
             let secret = s
                 .create_token(&name, permission, &zones, clock::now())
                 .await
@@ -139,7 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create { email }) => {
-            let s = Services::open(&settings, clock::now()).await?;
+            let s = Services::open_existing(&settings, clock::now()).await?;
             let key = s
                 .create_user(&email, clock::now())
                 .await
@@ -149,7 +159,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ca(cmd) => {
-            let s = Services::open(&settings, clock::now()).await?;
+            let s = Services::open_existing(&settings, clock::now()).await?;
             let result = ca::run(&s, cmd).await;
             s.db.close().await;
             result
@@ -179,6 +189,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(
+        database = %app.services.db.location(),
         listen = %settings.listen,
         issuing_ca = %app.services.cas.issuing().map(|c| c.id.clone()).unwrap_or_default(),
         engine = app.services.db.engine(),

@@ -96,8 +96,19 @@ pub enum Db {
 impl Db {
     /// Opens a pool for `sqlite://...` or `postgres://...`; creates a SQLite file and its folder.
     pub async fn connect(url: &str, pool: PoolSettings) -> anyhow::Result<Db> {
+        Self::open(url, pool, true).await
+    }
+
+    /// Opens a pool like [`Db::connect`], but a SQLite file that does not exist is an error naming
+    /// the absolute path looked at, and nothing is created (an admin command run from the wrong
+    /// folder must not make a second database with a second CA).
+    pub async fn connect_existing(url: &str, pool: PoolSettings) -> anyhow::Result<Db> {
+        Self::open(url, pool, false).await
+    }
+
+    async fn open(url: &str, pool: PoolSettings, create: bool) -> anyhow::Result<Db> {
         if url.starts_with("sqlite:") {
-            Self::connect_sqlite(url, pool).await
+            Self::connect_sqlite(url, pool, create).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| anyhow::anyhow!("invalid database URL {}: {e}", redact_url(url)))?;
@@ -116,10 +127,18 @@ impl Db {
         }
     }
 
-    async fn connect_sqlite(url: &str, pool: PoolSettings) -> anyhow::Result<Db> {
+    async fn connect_sqlite(url: &str, pool: PoolSettings, create: bool) -> anyhow::Result<Db> {
         let opts = SqliteConnectOptions::from_str(url)
-            .map_err(|e| anyhow::anyhow!("invalid database URL {url}: {e}"))?
-            .create_if_missing(true)
+            .map_err(|e| anyhow::anyhow!("invalid database URL {url}: {e}"))?;
+        if !create && !opts.get_filename().exists() {
+            anyhow::bail!(
+                "no database at {} (MTLS_CA_DATABASE_URL={url}): run `mtls-ca init` (or `serve`) first, \
+                 or run this command where that database is",
+                absolute(opts.get_filename()).display()
+            );
+        }
+        let opts = opts
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
@@ -172,6 +191,24 @@ impl Db {
         db_run!(self, |pool| pool.close().await)
     }
 
+    /// Where the data is, for logs: the absolute path of a SQLite file, or the redacted Postgres URL.
+    pub fn location(&self) -> String {
+        match self {
+            Db::Sqlite(pool) => absolute(pool.connect_options().get_filename())
+                .display()
+                .to_string(),
+            Db::Postgres(pool) => {
+                let o = pool.connect_options();
+                format!(
+                    "postgres://{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
     /// The engine's name, for logs and metrics.
     pub fn engine(&self) -> &'static str {
         match self {
@@ -179,6 +216,11 @@ impl Db {
             Db::Postgres(_) => "postgres",
         }
     }
+}
+
+/// `path` made absolute against the current folder (not resolved further: no file need exist).
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 #[cfg(test)]

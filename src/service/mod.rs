@@ -57,15 +57,31 @@ pub struct Services {
 impl Services {
     /// Connects, migrates, and creates the default account and its first CA when they are missing.
     /// No CA key is decrypted here: only what signs loads a key ([`CaRegistry::signer`]).
+    /// A SQLite file that does not exist yet is created (`serve`, `init`).
     pub async fn open(settings: &Settings, now: i64) -> anyhow::Result<Arc<Services>> {
-        let db = Db::connect(
-            &settings.database_url,
-            PoolSettings {
-                max_connections: settings.db_max_connections,
-                acquire_timeout: Duration::from_secs(settings.db_acquire_timeout),
-            },
-        )
-        .await?;
+        Self::open_with(settings, now, true).await
+    }
+
+    /// Like [`Services::open`], but a SQLite file that does not exist is an error naming its
+    /// absolute path (every admin command other than `serve`, `migrate`, `init`, `restore`).
+    pub async fn open_existing(settings: &Settings, now: i64) -> anyhow::Result<Arc<Services>> {
+        Self::open_with(settings, now, false).await
+    }
+
+    async fn open_with(
+        settings: &Settings,
+        now: i64,
+        create: bool,
+    ) -> anyhow::Result<Arc<Services>> {
+        let pool = PoolSettings {
+            max_connections: settings.db_max_connections,
+            acquire_timeout: Duration::from_secs(settings.db_acquire_timeout),
+        };
+        let db = if create {
+            Db::connect(&settings.database_url, pool).await?
+        } else {
+            Db::connect_existing(&settings.database_url, pool).await?
+        };
         db.migrate().await.context("applying database migrations")?;
         let account_id = bootstrap::ensure_account(&db, now).await?;
         let passphrase = settings.key_passphrase.clone();

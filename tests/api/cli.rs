@@ -282,7 +282,7 @@ async fn bad_input_exits_non_zero_with_one_error_line_on_stderr() {
 async fn help_lists_the_commands() {
     let home = Home::new();
     let help = home.ok(&["--help"]).await;
-    for command in ["serve", "migrate", "zone", "token", "user", "ca"] {
+    for command in ["serve", "migrate", "init", "zone", "token", "user", "ca"] {
         assert!(
             help.lines().any(|l| l.trim_start().starts_with(command)),
             "{command} missing from:\n{help}"
@@ -295,22 +295,52 @@ async fn help_lists_the_commands() {
 }
 
 #[tokio::test]
-async fn a_relative_sqlite_path_is_created_with_its_folder_before_serve_ever_ran() {
-    let home = Home::new();
+async fn only_init_serve_and_migrate_create_a_database_and_others_name_the_path_they_looked_at() {
+    let home = Home::empty();
     let env = [("MTLS_CA_DATABASE_URL", "sqlite://data/nested/ca.db")];
+    let expected = std::path::absolute(home.path("data/nested/ca.db")).expect("absolute");
+    for args in [
+        &["zone", "create", "rel.example"][..],
+        &["zone", "list"],
+        &["token", "create", "--name", "t", "--permission", "read"],
+        &["user", "create", "--email", "a@example.com"],
+        &["ca", "export"],
+        &["ca", "list"],
+        &["ca", "rotate"],
+    ] {
+        let err = home.fails_with(args, &env).await;
+        assert!(
+            err.contains(&expected.display().to_string()),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("mtls-ca init"), "{err}");
+        assert!(!home.path("data").exists(), "{args:?} created something");
+    }
+    let init = home.ok_with(&["init"], &env).await;
+    assert!(init.contains(&expected.display().to_string()), "{init}");
+    assert!(init.contains("issuing CA: "), "{init}");
+    assert!(home.path("data/nested/ca.db").is_file());
     let zone = home.ok_with(&["zone", "create", "rel.example"], &env).await;
     assert!(is_hex32(last_line(&zone)), "{zone}");
-    assert!(home.path("data/nested/ca.db").is_file());
-    assert!(home
-        .ok_with(&["ca", "export"], &env)
-        .await
-        .contains("BEGIN CERTIFICATE"));
+    // Run from another folder, the same relative URL names another (missing) file: refused.
+    let elsewhere = Home::empty();
+    let err = elsewhere.fails_with(&["zone", "list"], &env).await;
+    assert!(err.contains("no database at"), "{err}");
+    // A second init changes nothing: the same CA.
+    let again = home.ok_with(&["init"], &env).await;
+    assert_eq!(again, init);
+    // serve logs where its data is and which CA issues.
+    let server = home.serve_with(&env).await;
+    let log = server.log();
+    assert!(log.contains(&expected.display().to_string()), "{log}");
+    assert!(log.contains("issuing_ca="), "{log}");
 }
 
 #[tokio::test]
 async fn a_ca_key_sealed_with_a_passphrase_needs_it_and_is_not_stored_in_the_clear() {
-    let home = Home::new();
+    let home = Home::empty();
     let right = [("MTLS_CA_KEY_PASSPHRASE", "right")];
+    home.ok_with(&["init"], &right).await;
     let first = home.ok_with(&["ca", "export"], &right).await;
     assert!(first.contains("BEGIN CERTIFICATE"), "{first}");
 

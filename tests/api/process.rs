@@ -23,7 +23,26 @@ pub struct Home {
 }
 
 impl Home {
+    /// A home whose database `mtls-ca init` has created.
     pub fn new() -> Home {
+        let home = Home::empty();
+        let out = std::process::Command::new(BIN)
+            .arg("init")
+            .current_dir(home.dir.path())
+            .env("MTLS_CA_DATABASE_URL", &home.url)
+            .env_remove("MTLS_CA_KEY_PASSPHRASE")
+            .output()
+            .expect("run mtls-ca init");
+        assert!(
+            out.status.success(),
+            "init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        home
+    }
+
+    /// A home with no database yet.
+    pub fn empty() -> Home {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("ca.db").display());
         Home { dir, url }
