@@ -1,7 +1,9 @@
 //! Cloudflare's official SDKs against a running server, with only the base URL changed: the Python
-//! SDK (PyPI `cloudflare`) and the TypeScript/JavaScript SDK (npm `cloudflare`), on every engine.
+//! SDK (PyPI `cloudflare`), the TypeScript/JavaScript SDK (npm `cloudflare`) and the Go SDK
+//! (`github.com/cloudflare/cloudflare-go/v7`), on every engine.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mtls_ca::model::Permission;
@@ -25,10 +27,53 @@ fn node_sdk_dir() -> Option<PathBuf> {
     None
 }
 
-/// Runs an SDK check script (`program script`) against a fresh app on each engine: the script gets
-/// the base URL, a zone, a write and a read token, a user's email and key, a file of 12 CSRs, and a
-/// certificate issued before a CA rotation with the CAs before and after it.
-async fn run_check(program: PathBuf, script: PathBuf, label: &str) {
+/// The Go SDK check, built into the target folder from `tests/sdk/go`, or `None` (skip) when `go`
+/// is not on PATH or the modules cannot be fetched; under CI either is a failure.
+fn go_sdk_check() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/go");
+    let go = |args: &[&str]| {
+        Command::new("go")
+            .args(args)
+            .current_dir(&dir)
+            .env("GOFLAGS", "-mod=readonly -buildvcs=false")
+            .output()
+    };
+    let skip = |why: String| {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the Go SDK check cannot run: {why}"
+        );
+        eprintln!("skipped: {why}");
+        None
+    };
+    match go(&["version"]) {
+        Ok(out) if out.status.success() => {}
+        _ => return skip("`go` is not on PATH".into()),
+    }
+    match go(&["mod", "download"]) {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            return skip(format!("`go mod download` in tests/sdk/go failed:\n{err}"));
+        }
+        Err(e) => return skip(format!("`go mod download` did not run: {e}")),
+    }
+    let program = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdkcheck-go");
+    let out = go(&["build", "-o", program.to_str().expect("utf-8 path"), "."]).expect("go build");
+    assert!(
+        out.status.success(),
+        "go build in tests/sdk/go failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(program)
+}
+
+/// Runs an SDK check (`program` in `dir`, once per phase with that phase's arguments) against a
+/// fresh app on each engine, running the worker once between phases. The check gets the base URL,
+/// a zone, a write and a read token, a user's email and key, a file of 12 CSRs, a certificate
+/// issued before a CA rotation with the CAs before and after it, and `MTLS_CA_STATE`, a file it
+/// may keep state in from one phase to the next.
+async fn run_check(program: &Path, phases: &[Vec<OsString>], dir: &Path, label: &str) {
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
         let read_token = app.new_token(Permission::Read, &[]).await;
@@ -38,9 +83,9 @@ async fn run_check(program: PathBuf, script: PathBuf, label: &str) {
             .create_user(&email, mtls_ca::clock::now())
             .await
             .expect("user");
-        let dir = tempfile::tempdir().expect("dir");
+        let tmp = tempfile::tempdir().expect("dir");
         let csrs: Vec<String> = (0..12).map(|i| csr_p256(&format!("{label}-{i}"))).collect();
-        let csr_file = dir.path().join("csrs.json");
+        let csr_file = tmp.path().join("csrs.json");
         std::fs::write(&csr_file, serde_json::to_string(&csrs).expect("json")).expect("write");
         let old_ca = app.ca_id();
         let old_cert = app.issue(&csr_p256("before-rotation"), 30).await;
@@ -52,43 +97,49 @@ async fn run_check(program: PathBuf, script: PathBuf, label: &str) {
             .expect("rotate")
             .id
             .clone();
-        let mut cmd = Command::new(&program);
-        cmd.arg(&script)
-            .env("MTLS_CA_OLD_CERT", old_cert["id"].as_str().expect("id"))
-            .env("MTLS_CA_OLD_CA", old_ca)
-            .env("MTLS_CA_NEW_CA", new_ca)
-            .env("MTLS_CA_BASE_URL", &app.base)
-            .env("MTLS_CA_ZONE", &app.zone)
-            .env("MTLS_CA_TOKEN", &app.token)
-            .env("MTLS_CA_READ_TOKEN", read_token)
-            .env("MTLS_CA_EMAIL", &email)
-            .env("MTLS_CA_KEY", key.expose_secret())
-            .env("MTLS_CA_CSRS", &csr_file);
-        if let Some(folder) = script.parent() {
-            cmd.current_dir(folder);
+        for (i, args) in phases.iter().enumerate() {
+            if i > 0 {
+                app.run_worker().await;
+            }
+            let mut cmd = Command::new(program);
+            cmd.args(args)
+                .current_dir(dir)
+                .env("MTLS_CA_STATE", tmp.path().join("state.json"))
+                .env("MTLS_CA_OLD_CERT", old_cert["id"].as_str().expect("id"))
+                .env("MTLS_CA_OLD_CA", &old_ca)
+                .env("MTLS_CA_NEW_CA", &new_ca)
+                .env("MTLS_CA_BASE_URL", &app.base)
+                .env("MTLS_CA_ZONE", &app.zone)
+                .env("MTLS_CA_TOKEN", &app.token)
+                .env("MTLS_CA_READ_TOKEN", &read_token)
+                .env("MTLS_CA_EMAIL", &email)
+                .env("MTLS_CA_KEY", key.expose_secret())
+                .env("MTLS_CA_CSRS", &csr_file);
+            // The SDKs read defaults from these; the checks configure every client explicitly.
+            for var in [
+                "CLOUDFLARE_API_TOKEN",
+                "CLOUDFLARE_API_KEY",
+                "CLOUDFLARE_EMAIL",
+                "CLOUDFLARE_API_USER_SERVICE_KEY",
+                "CLOUDFLARE_BASE_URL",
+                "CLOUDFLARE_LOG",
+                "CLOUDFLARE_CUSTOM_HEADERS",
+            ] {
+                cmd.env_remove(var);
+            }
+            let out =
+                tokio::task::spawn_blocking(move || cmd.output().expect("the SDK check runs"))
+                    .await
+                    .expect("task");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{label} check (phase {i}) failed on {engine:?}:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains("passed, 0 failed"), "{stdout}");
+            eprintln!("{label} on {engine:?}, phase {i}: {}", stdout.trim());
         }
-        // The SDKs read defaults from these; the checks configure every client explicitly.
-        for var in [
-            "CLOUDFLARE_API_TOKEN",
-            "CLOUDFLARE_API_KEY",
-            "CLOUDFLARE_EMAIL",
-            "CLOUDFLARE_API_USER_SERVICE_KEY",
-            "CLOUDFLARE_BASE_URL",
-            "CLOUDFLARE_LOG",
-            "CLOUDFLARE_CUSTOM_HEADERS",
-        ] {
-            cmd.env_remove(var);
-        }
-        let out = tokio::task::spawn_blocking(move || cmd.output().expect("the SDK check runs"))
-            .await
-            .expect("task");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{label} check failed on {engine:?}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(stdout.contains("passed, 0 failed"), "{stdout}");
         app.stop().await;
     }
 }
@@ -98,8 +149,9 @@ async fn the_official_python_sdk_creates_lists_revokes_and_gets_typed_errors() {
     let Some(python) = venv_python("cloudflare") else {
         return;
     };
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/python_sdk_check.py");
-    run_check(python, script, "sdk-python").await;
+    let sdk = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk");
+    let script = sdk.join("python_sdk_check.py");
+    run_check(&python, &[vec![script.into()]], &sdk, "sdk-python").await;
 }
 
 #[tokio::test]
@@ -107,5 +159,18 @@ async fn the_official_node_sdk_creates_lists_revokes_and_gets_typed_errors() {
     let Some(dir) = node_sdk_dir() else {
         return;
     };
-    run_check(PathBuf::from("node"), dir.join("sdk_check.mjs"), "sdk-node").await;
+    let script = dir.join("sdk_check.mjs");
+    run_check(Path::new("node"), &[vec![script.into()]], &dir, "sdk-node").await;
+}
+
+/// The Go SDK in two phases: everything, then (after one worker run) the certificates it left
+/// pending read `revoked` and `active`.
+#[tokio::test]
+async fn the_official_go_sdk_creates_lists_revokes_and_gets_typed_errors() {
+    let Some(program) = go_sdk_check() else {
+        return;
+    };
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/go");
+    let phases = [vec!["check".into()], vec!["after-worker".into()]];
+    run_check(&program, &phases, &dir, "sdk-go").await;
 }
