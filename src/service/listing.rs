@@ -67,8 +67,9 @@ fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u64>> {
         )
     };
     let value: f64 = raw.trim().parse().map_err(|_| bad())?;
-    // "2.0" is accepted: the SDKs send numbers as floats.
-    if !value.is_finite() || value.fract() != 0.0 || !(0.0..=1e15).contains(&value) {
+    // "2.0" is accepted: the SDKs send numbers as floats. A huge whole number is still a number
+    // (Go sends `PerPage: 1e21` as 1000000000000000000000): it saturates, then clamps like any other.
+    if !value.is_finite() || value.fract() != 0.0 || value < 0.0 {
         return Err(bad());
     }
     Ok(Some(value as u64))
@@ -148,6 +149,9 @@ mod tests {
         );
         assert_eq!(q(&[("per_page", "1")]).ok().map(|x| x.per_page), Some(5));
         assert_eq!(q(&[("per_page", "500")]).ok().map(|x| x.per_page), Some(50));
+        let huge = q(&[("per_page", "1000000000000000000000"), ("page", "1e21")]).ok();
+        assert_eq!(huge.as_ref().map(|x| x.per_page), Some(50));
+        assert_eq!(huge.map(|x| x.window(20).take), Some(0));
         assert_eq!(
             q(&[("page", "2.0"), ("per_page", "10.0")])
                 .ok()
