@@ -107,46 +107,83 @@ pub async fn get(db: &Db, zone_id: &str, id: &str) -> DbResult<Option<CertRow>> 
         .await?))
 }
 
-/// How many certificates of the zone have this status (any status when `None`).
-pub async fn count(db: &Db, zone_id: &str, status: Option<CertStatus>) -> DbResult<i64> {
-    let sql = match status {
-        Some(_) => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1 AND status = $2",
-        None => "SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1",
-    };
-    db_run!(db, |pool| {
-        let mut q = sqlx::query_scalar::<_, i64>(sql).bind(zone_id);
-        if let Some(st) = status {
-            q = q.bind(st.as_str());
-        }
-        Ok(q.fetch_one(pool).await?)
-    })
+/// Which certificates of a zone a count or a list covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this status (`None`: every status).
+    pub status: Option<CertStatus>,
+    /// Only certificates whose notAfter is earlier than this (unix seconds).
+    pub expires_before: Option<i64>,
 }
 
-/// Up to `limit` certificates of the zone, oldest first, skipping `offset`.
+impl Filter {
+    /// The WHERE clause after `zone_id = $1`, with placeholders from `$2`; the next free number.
+    fn clause(&self) -> (String, usize) {
+        let mut sql = String::from("zone_id = $1");
+        let mut n = 2;
+        if self.status.is_some() {
+            sql.push_str(&format!(" AND status = ${n}"));
+            n += 1;
+        }
+        if self.expires_before.is_some() {
+            sql.push_str(&format!(" AND expires_on < ${n}"));
+            n += 1;
+        }
+        (sql, n)
+    }
+}
+
+/// Binds a [`Filter`]'s values in the order of [`Filter::clause`].
+macro_rules! bind_filter {
+    ($q:expr, $zone:expr, $f:expr) => {{
+        let mut q = $q.bind($zone);
+        if let Some(st) = $f.status {
+            q = q.bind(st.as_str());
+        }
+        if let Some(t) = $f.expires_before {
+            q = q.bind(t);
+        }
+        q
+    }};
+}
+
+/// How many certificates of the zone the filter covers.
+pub async fn count(db: &Db, zone_id: &str, filter: Filter) -> DbResult<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM client_certificates WHERE {}",
+        filter.clause().0
+    );
+    db_run!(db, |pool| Ok(bind_filter!(
+        sqlx::query_scalar::<_, i64>(&sql),
+        zone_id,
+        filter
+    )
+    .fetch_one(pool)
+    .await?))
+}
+
+/// Up to `limit` certificates of the zone the filter covers, oldest first, skipping `offset`.
 pub async fn list(
     db: &Db,
     zone_id: &str,
-    status: Option<CertStatus>,
+    filter: Filter,
     offset: i64,
     limit: i64,
 ) -> DbResult<Vec<CertRow>> {
-    let sql = match status {
-        Some(_) => format!(
-            "SELECT {COLUMNS} FROM client_certificates WHERE zone_id = $1 AND status = $2 \
-             ORDER BY seq LIMIT $3 OFFSET $4"
-        ),
-        None => format!(
-            "SELECT {COLUMNS} FROM client_certificates WHERE zone_id = $1 \
-             ORDER BY seq LIMIT $2 OFFSET $3"
-        ),
-    };
-    db_run!(db, |pool| {
-        let mut q = sqlx::query_as::<_, CertRow>(&sql).bind(zone_id);
-        if let Some(st) = status {
-            q = q.bind(st.as_str());
-        }
-        Ok(q.bind(limit).bind(offset).fetch_all(pool).await?)
-    })
+    let (clause, n) = filter.clause();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM client_certificates WHERE {clause} ORDER BY seq LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    db_run!(db, |pool| Ok(bind_filter!(
+        sqlx::query_as::<_, CertRow>(&sql),
+        zone_id,
+        filter
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?))
 }
 
 /// Moves an `active` or `pending_reactivation` certificate to `pending_revocation`, in one statement.

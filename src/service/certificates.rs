@@ -129,8 +129,11 @@ impl Services {
         query: &ListQuery,
     ) -> Result<(Vec<ClientCertificate>, ResultInfo)> {
         self.authorize(p, zone, Permission::Read).await?;
-        let status = query.status;
-        let filtered = repo::count(&self.db, zone.as_str(), status).await?;
+        let filter = repo::Filter {
+            status: query.status,
+            expires_before: query.expires_before,
+        };
+        let filtered = repo::count(&self.db, zone.as_str(), filter).await?;
         let window = query.window(u64::try_from(filtered).unwrap_or(0));
         let rows = if window.take == 0 {
             Vec::new()
@@ -138,7 +141,7 @@ impl Services {
             repo::list(
                 &self.db,
                 zone.as_str(),
-                status,
+                filter,
                 i64::try_from(window.skip).unwrap_or(i64::MAX),
                 i64::try_from(window.take).unwrap_or(i64::MAX),
             )

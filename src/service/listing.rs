@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
 
 use crate::error::{codes, Error, Result};
 use crate::model::CertStatus;
@@ -19,6 +20,8 @@ pub const DEFAULT_PER_PAGE: u64 = 20;
 pub struct ListQuery {
     /// `None` = all statuses.
     pub status: Option<CertStatus>,
+    /// `expires_before` (an mtls-ca extension): only certificates whose notAfter is earlier, unix seconds.
+    pub expires_before: Option<i64>,
     /// 1-based.
     pub page: u64,
     /// 5..=50.
@@ -91,8 +94,25 @@ impl ListQuery {
                 )
             })?),
         };
+        let expires_before = match params.get("expires_before") {
+            None => None,
+            Some(raw) => Some(
+                time::OffsetDateTime::parse(raw.trim(), &Rfc3339)
+                    .map_err(|_| {
+                        Error::invalid(
+                            codes::INVALID_QUERY,
+                            format!(
+                                "expires_before must be an RFC 3339 time such as 2027-01-31T00:00:00Z, not {raw:?}"
+                            ),
+                            Some("/expires_before"),
+                        )
+                    })?
+                    .unix_timestamp(),
+            ),
+        };
         Ok(Self {
             status,
+            expires_before,
             page: number(params, "page")?.unwrap_or(1).max(1),
             per_page: number(params, "per_page")?
                 .unwrap_or(DEFAULT_PER_PAGE)
@@ -163,6 +183,13 @@ mod tests {
         assert!(q(&[("page", "1.5")]).is_err());
         assert!(q(&[("offset", "-1")]).is_err());
         assert!(q(&[("status", "expired")]).is_err());
+        assert_eq!(
+            q(&[("expires_before", "2027-01-31T00:00:00Z")])
+                .ok()
+                .and_then(|x| x.expires_before),
+            Some(1_801_353_600)
+        );
+        assert!(q(&[("expires_before", "tomorrow")]).is_err());
         assert_eq!(q(&[("status", "all")]).ok().map(|x| x.status), Some(None));
         assert_eq!(
             q(&[("status", "revoked")]).ok().map(|x| x.status),

@@ -105,3 +105,49 @@ async fn lists_page_oldest_first_with_clamping_filters_and_offset_limit_cuts() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn expires_before_keeps_the_certificates_whose_not_after_is_earlier() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let short = app.issue(&csr_p256("short"), 1).await;
+        let middle = app.issue(&csr_p256("middle"), 10).await;
+        app.issue(&csr_p256("long"), 100).await;
+        let before =
+            |days: i64| mtls_ca::service::view::rfc3339(mtls_ca::clock::now() + days * 86_400);
+        let ids = |body: &serde_json::Value| -> Vec<String> {
+            body["result"]
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|c| c["id"].as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        let (status, body) = app.list(&format!("expires_before={}", before(5))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(ids(&body), [short["id"].as_str().unwrap_or("")]);
+        assert_eq!(body["result_info"]["total_count"], 1);
+        let (_, body) = app
+            .list(&format!("expires_before={}&per_page=5", before(50)))
+            .await;
+        assert_eq!(
+            ids(&body),
+            [
+                short["id"].as_str().unwrap_or(""),
+                middle["id"].as_str().unwrap_or("")
+            ]
+        );
+        // With a status filter too: the short one revoked, it alone is pending.
+        app.on_cert(reqwest::Method::DELETE, short["id"].as_str().unwrap_or(""))
+            .await;
+        let (_, body) = app
+            .list(&format!("status=active&expires_before={}", before(50)))
+            .await;
+        assert_eq!(ids(&body), [middle["id"].as_str().unwrap_or("")]);
+        let (status, body) = app.list("expires_before=next-week").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["errors"][0]["code"], 1430);
+        assert_eq!(body["errors"][0]["source"]["pointer"], "/expires_before");
+        app.stop().await;
+    }
+}
