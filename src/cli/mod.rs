@@ -23,6 +23,9 @@ use crate::{clock, db};
 #[derive(Debug, Parser)]
 #[command(name = "mtls-ca", version)]
 pub struct Cli {
+    /// The config file (default: MTLS_CA_CONFIG, else config/default.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -46,6 +49,9 @@ pub enum Command {
     /// Manage users with a Global API Key.
     #[command(subcommand)]
     User(UserCommand),
+    /// The effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// The account's CAs: list, export, rotate, request/install an intermediate, import.
     #[command(subcommand)]
     Ca(CaCommand),
@@ -61,6 +67,13 @@ pub enum ZoneCommand {
     },
     /// List zones, one a line: id, then name.
     List,
+}
+
+/// `config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting, secrets redacted, and where it came from (default, file, environment).
+    Show,
 }
 
 /// `token ...`
@@ -93,8 +106,14 @@ pub enum UserCommand {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load()?;
+    let (settings, sources) = Settings::load_from(cli.config.as_deref())?;
     match cli.command {
+        Command::Config(ConfigCommand::Show) => {
+            for line in sources.describe(&settings) {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Serve => serve(settings).await,
         Command::Migrate => {
             let database = db::Db::connect(&settings.database_url, pool(&settings)).await?;

@@ -461,3 +461,57 @@ async fn a_ca_created_without_a_passphrase_is_encrypted_once_one_is_set() {
     assert!(missing.contains("passphrase"), "{missing}");
     assert_eq!(home.ok_with(&["ca", "export"], &right).await, first);
 }
+
+#[tokio::test]
+async fn config_show_and_typos_in_the_file_or_the_environment() {
+    let home = Home::new();
+    std::fs::write(home.path("custom.toml"), "worker_interval = 9\n").expect("write");
+    let shown = home
+        .ok_with(
+            &["config", "show", "--config", "custom.toml"],
+            &[
+                ("MTLS_CA_LISTEN", "127.0.0.1:9999"),
+                ("MTLS_CA_KEY_PASSPHRASE", "sekrit"),
+            ],
+        )
+        .await;
+    assert!(
+        shown.contains("worker_interval = 9  (file custom.toml)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("listen = 127.0.0.1:9999  (environment MTLS_CA_LISTEN)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("crl_validity_days = 7  (default)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("key_passphrase = [redacted]") && !shown.contains("sekrit"),
+        "{shown}"
+    );
+
+    let typo = home
+        .fails_with(&["serve"], &[("MTLS_CA_LISTN", "127.0.0.1:0")])
+        .await;
+    assert!(
+        typo.contains("MTLS_CA_LISTN") && typo.contains("MTLS_CA_LISTEN"),
+        "{typo}"
+    );
+    std::fs::write(home.path("typo.toml"), "listn = \"127.0.0.1:0\"\n").expect("write");
+    let typo = home
+        .fails_with(&["serve", "--config", "typo.toml"], &[])
+        .await;
+    assert!(
+        typo.contains("\"listn\"") && typo.contains("\"listen\""),
+        "{typo}"
+    );
+    let missing = home
+        .fails_with(&["zone", "list", "--config", "nope.toml"], &[])
+        .await;
+    assert!(
+        missing.contains("nope.toml") && missing.contains("--config"),
+        "{missing}"
+    );
+}

@@ -1,8 +1,17 @@
-//! Settings: built-in defaults, then `config/default.toml` (or the file `MTLS_CA_CONFIG` names), then
-//! `MTLS_CA_*` environment variables. Loaded once at start-up and passed down.
+//! Settings: built-in defaults, then `config/default.toml` (or the file `--config` or `MTLS_CA_CONFIG`
+//! names), then `MTLS_CA_*` environment variables. Loaded once at start-up and passed down; what is
+//! not understood stops the start ([`strict`]); `config show` says where each value came from.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+mod show;
+mod strict;
+
+use std::path::{Path, PathBuf};
+
+pub use show::Sources;
+
+/// The prefix of every environment variable the settings are read from.
+const ENV_PREFIX: &str = "MTLS_CA_";
 
 use anyhow::Context;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -85,22 +94,30 @@ impl std::fmt::Debug for Settings {
 
 impl Settings {
     /// Loads defaults, the config file and the environment, in that order of precedence (last wins).
+    /// The file is `MTLS_CA_CONFIG`, else `config/default.toml` (optional). An unknown key in the
+    /// file or an unknown `MTLS_CA_*` variable is an error naming the nearest known one.
     pub fn load() -> anyhow::Result<Self> {
-        let file = std::env::var_os("MTLS_CA_CONFIG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("config/default.toml"));
-        if std::env::var_os("MTLS_CA_CONFIG").is_some() && !file.exists() {
-            anyhow::bail!(
-                "config file {} (MTLS_CA_CONFIG) does not exist",
-                file.display()
-            );
+        Self::load_from(None).map(|(settings, _)| settings)
+    }
+
+    /// Like [`Settings::load`], with the config file named by `--config` (which wins over
+    /// `MTLS_CA_CONFIG`); also returns where each setting came from.
+    pub fn load_from(config: Option<&Path>) -> anyhow::Result<(Self, Sources)> {
+        let (file, named) = match (config, std::env::var_os("MTLS_CA_CONFIG")) {
+            (Some(path), _) => (path.to_owned(), Some("--config")),
+            (None, Some(path)) => (PathBuf::from(path), Some("MTLS_CA_CONFIG")),
+            (None, None) => (PathBuf::from("config/default.toml"), None),
+        };
+        if let (Some(by), false) = (named, file.exists()) {
+            anyhow::bail!("config file {} ({by}) does not exist", file.display());
         }
-        let mut settings = Self::from_figment(
-            Figment::from(Serialized::defaults(Settings::default()))
-                .merge(Toml::file(&file))
-                .merge(Env::prefixed("MTLS_CA_").ignore(&["config", "key_passphrase"])),
-        )
-        .with_context(|| {
+        let toml = Toml::file(&file);
+        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "key_passphrase"]);
+        strict::check_keys(&toml, &env, &file)?;
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(toml)
+            .merge(env);
+        let mut settings = Self::from_figment(figment.clone()).with_context(|| {
             format!(
                 "invalid configuration (file {}, MTLS_CA_* environment)",
                 file.display()
@@ -114,7 +131,7 @@ impl Settings {
             }
             _ => {}
         }
-        Ok(settings)
+        Ok((settings, Sources { figment, file }))
     }
 
     fn from_figment(figment: Figment) -> anyhow::Result<Self> {
@@ -205,6 +222,62 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(err.contains("missing.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_or_variable_is_refused_with_the_nearest_known_one() {
+        Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "listn = \"127.0.0.1:9000\"\n")?;
+            jail.set_env("MTLS_CA_CONFIG", "typo.toml");
+            let err = Settings::load()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("\"listn\"") && err.contains("\"listen\""),
+                "{err}"
+            );
+            jail.create_file("typo.toml", "worker_interval = 2\n")?;
+            jail.set_env("MTLS_CA_DB_MAX_CONECTIONS", "4");
+            let err = Settings::load()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("MTLS_CA_DB_MAX_CONECTIONS")
+                    && err.contains("MTLS_CA_DB_MAX_CONNECTIONS"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn config_show_names_the_source_of_each_setting_and_hides_secrets() {
+        Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "listen = \"127.0.0.1:9000\"\n")?;
+            jail.set_env("MTLS_CA_WORKER_INTERVAL", "3");
+            jail.set_env("MTLS_CA_DATABASE_URL", "postgres://u:hunter2@db/ca");
+            jail.set_env("MTLS_CA_KEY_PASSPHRASE", "pw-value");
+            let (s, sources) =
+                Settings::load_from(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            let lines = sources.describe(&s).join("\n");
+            assert!(
+                lines.contains("listen = 127.0.0.1:9000  (file c.toml)"),
+                "{lines}"
+            );
+            assert!(
+                lines.contains("worker_interval = 3  (environment MTLS_CA_WORKER_INTERVAL)"),
+                "{lines}"
+            );
+            assert!(lines.contains("body_limit = 65536  (default)"), "{lines}");
+            assert!(lines.contains("key_passphrase = [redacted]"), "{lines}");
+            assert!(
+                !lines.contains("hunter2") && !lines.contains("pw-value"),
+                "{lines}"
+            );
             Ok(())
         });
     }
