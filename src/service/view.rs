@@ -1,8 +1,6 @@
 //! The client-certificate object as the API shows it: exactly Cloudflare's fields.
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use super::{CaEntry, Services};
 use crate::db::certificates::CertRow;
@@ -58,13 +56,7 @@ pub struct ClientCertificate {
     pub validity_days: i64,
 }
 
-/// RFC 3339 in UTC with whole seconds and `Z`.
-pub fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use crate::clock::rfc3339;
 
 impl Services {
     /// The API object of a stored certificate issued by `ca`.

@@ -10,6 +10,7 @@ use x509_parser::prelude::FromDer;
 
 use super::ocsp::{self, IssuerHashes, OcspQuery, OcspRefusal};
 use super::{key_identifier, pem_encode, policy};
+use crate::clock::rfc3339;
 use crate::model::KeyAlgorithm;
 
 /// Why a certificate cannot be (or serve as) a CA here. The message is for the operator.
@@ -17,7 +18,7 @@ use crate::model::KeyAlgorithm;
 #[error("{0}")]
 pub struct CaCheckError(pub String);
 
-fn refuse<T>(why: impl Into<String>) -> Result<T, CaCheckError> {
+pub(super) fn refuse<T>(why: impl Into<String>) -> Result<T, CaCheckError> {
     Err(CaCheckError(why.into()))
 }
 
@@ -48,7 +49,7 @@ impl fmt::Debug for CaCertificate {
     }
 }
 
-fn parse_der(der: &[u8]) -> Result<X509Certificate<'_>, CaCheckError> {
+pub(super) fn parse_der(der: &[u8]) -> Result<X509Certificate<'_>, CaCheckError> {
     let (rest, cert) = X509Certificate::from_der(der)
         .map_err(|e| CaCheckError(format!("the certificate cannot be parsed ({e})")))?;
     if !rest.is_empty() {
@@ -213,14 +214,4 @@ pub fn parse_certificates_pem(text: &str) -> Result<Vec<Vec<u8>>, CaCheckError> 
             other => refuse(format!("a {other} block where a CERTIFICATE was expected")),
         })
         .collect()
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }

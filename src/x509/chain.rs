@@ -1,19 +1,6 @@
 //! Whether a chain certifies a CA: names, signatures, usability and path length, up to a root.
 
-use x509_parser::certificate::X509Certificate;
-use x509_parser::prelude::FromDer;
-
-use super::ca_cert::{CaCertificate, CaCheckError};
-
-fn refuse<T>(why: impl Into<String>) -> Result<T, CaCheckError> {
-    Err(CaCheckError(why.into()))
-}
-
-fn parse_der(der: &[u8]) -> Result<X509Certificate<'_>, CaCheckError> {
-    X509Certificate::from_der(der)
-        .map(|(_, cert)| cert)
-        .map_err(|e| CaCheckError(format!("the certificate cannot be parsed ({e})")))
-}
+use super::ca_cert::{parse_der, refuse, CaCertificate, CaCheckError};
 
 impl CaCertificate {
     /// Checks that `chain` (issuer first, root last) certifies this CA at `now`: each certificate

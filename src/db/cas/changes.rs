@@ -1,89 +1,10 @@
-//! The CA registry of each account: every CA it ever had, with its role, in creation order (`seq`).
-//! Exactly one is `issuing` (a partial unique index); every change first bumps
-//! `accounts.ca_generation` in its transaction, which serialises changes and lets other processes
-//! notice them by polling one number.
+//! The changes of an account's CAs, each one transaction that first bumps the account's CA
+//! generation: the first CA, a rotation or import (retire the issuing CA, store a new one), a
+//! pending CA, and the install of a pending CA.
 
-use sqlx::FromRow;
-
-use super::{db_run, Db, DbError, DbResult};
-use crate::model::{CaRole, KeyAlgorithm};
-
-/// A stored CA without its key.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct CaRecord {
-    /// UUID, `certificate_authority.id`.
-    pub id: String,
-    /// Display name, `certificate_authority.name`.
-    pub name: String,
-    /// Its role.
-    #[sqlx(try_from = "String")]
-    pub role: CaRole,
-    /// The key's algorithm.
-    #[sqlx(try_from = "String")]
-    pub key_algorithm: KeyAlgorithm,
-    /// The CA certificate; `None` while pending.
-    pub certificate_der: Option<Vec<u8>>,
-    /// The certificates above it, issuer first, PEM; empty for a root.
-    pub chain_pem: String,
-    /// The CSR of a requested CA.
-    pub request_pem: Option<String>,
-    /// Whether its stored key is encrypted.
-    pub key_encrypted: bool,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// When it became the issuing CA.
-    pub activated_at: Option<i64>,
-    /// When another CA replaced it.
-    pub retired_at: Option<i64>,
-}
-
-/// A CA to store. `private_key` is sealed by the signer (possibly encrypted).
-#[derive(Clone)]
-pub struct NewCaRecord {
-    /// UUID.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// The key's algorithm.
-    pub key_algorithm: KeyAlgorithm,
-    /// The CA certificate; `None` for a pending CA.
-    pub certificate_der: Option<Vec<u8>>,
-    /// The certificates above it, PEM.
-    pub chain_pem: String,
-    /// A pending CA's CSR.
-    pub request_pem: Option<String>,
-    /// The sealed key.
-    pub private_key: Vec<u8>,
-    /// Whether `private_key` is encrypted.
-    pub key_encrypted: bool,
-    /// The certificate's validity, unix seconds; `None` while pending.
-    pub validity: Option<(i64, i64)>,
-}
-
-impl std::fmt::Debug for NewCaRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewCaRecord")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A pending CA's certificate, for [`install`].
-#[derive(Debug, Clone)]
-pub struct Installed {
-    /// The signed CA certificate.
-    pub certificate_der: Vec<u8>,
-    /// Its chain, PEM.
-    pub chain_pem: String,
-    /// Its display name.
-    pub name: String,
-    /// notBefore, notAfter.
-    pub validity: (i64, i64),
-}
-
-const COLUMNS: &str = "id, name, role, key_algorithm, certificate_der, chain_pem, request_pem, \
-    key_encrypted, created_at, activated_at, retired_at";
+use super::{Installed, NewCaRecord};
+use crate::db::{db_run, Db, DbResult};
+use crate::model::CaRole;
 
 const INSERT: &str =
     "INSERT INTO certificate_authorities (id, account_id, name, role, key_algorithm, \
@@ -144,37 +65,6 @@ macro_rules! bind_new {
             })
             .bind($seq)
     };
-}
-
-/// The account's CA generation: it changes with every change of the account's CAs.
-pub async fn generation(db: &Db, account_id: &str) -> DbResult<i64> {
-    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT ca_generation FROM accounts WHERE id = $1"
-    )
-    .bind(account_id)
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or(0)))
-}
-
-/// Every CA of the account, oldest first.
-pub async fn list(db: &Db, account_id: &str) -> DbResult<Vec<CaRecord>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM certificate_authorities WHERE account_id = $1 ORDER BY seq");
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, CaRecord>(&sql)
-        .bind(account_id)
-        .fetch_all(pool)
-        .await?))
-}
-
-/// A CA's sealed key: (bytes, encrypted).
-pub async fn sealed_key(db: &Db, ca_id: &str) -> DbResult<Option<(Vec<u8>, bool)>> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, (Vec<u8>, bool)>(
-        "SELECT private_key, key_encrypted FROM certificate_authorities WHERE id = $1"
-    )
-    .bind(ca_id)
-    .fetch_optional(pool)
-    .await?))
 }
 
 /// Stores the account's first CA as issuing, unless it has an issuing CA already (two processes
@@ -285,37 +175,3 @@ pub async fn install(
         Ok(true)
     })
 }
-
-/// Replaces an unencrypted CA key by its encrypted form; false when it was encrypted meanwhile.
-pub async fn encrypt_key(db: &Db, ca_id: &str, encrypted_key: &[u8]) -> DbResult<bool> {
-    db_run!(db, |pool| Ok(sqlx::query(
-        "UPDATE certificate_authorities SET private_key = $1, key_encrypted = TRUE \
-         WHERE id = $2 AND key_encrypted = FALSE"
-    )
-    .bind(encrypted_key)
-    .bind(ca_id)
-    .execute(pool)
-    .await?
-    .rows_affected()
-        == 1))
-}
-
-/// The latest notAfter of the certificates the CA issued (`None` when it issued none).
-pub async fn latest_expiry(db: &Db, ca_id: &str) -> DbResult<Option<i64>> {
-    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT MAX(expires_on) FROM client_certificates WHERE ca_id = $1"
-    )
-    .bind(ca_id)
-    .fetch_one(pool)
-    .await?))
-}
-
-impl From<crate::model::ParseError> for DbError {
-    fn from(e: crate::model::ParseError) -> Self {
-        DbError::Corrupt(e.0)
-    }
-}
-
-#[cfg(test)]
-#[path = "cas_tests.rs"]
-mod tests;
