@@ -8,12 +8,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use clap::Parser;
+use common::fresh_database;
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
 use mtls_ca::model::Permission;
 use secrecy::ExposeSecret;
-use sqlx::Connection;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -43,25 +45,6 @@ struct RunResult {
     p99: Duration,
 }
 
-async fn fresh_database(args: &Args, dir: &tempfile::TempDir) -> anyhow::Result<String> {
-    match &args.database_url {
-        None => Ok(format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        )),
-        Some(admin) => {
-            let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
-            let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await?;
-            let mut url = url::Url::parse(admin)?;
-            url.set_path(&name);
-            Ok(url.to_string())
-        }
-    }
-}
-
 fn csr(i: usize) -> anyhow::Result<String> {
     let key = rcgen::KeyPair::generate()?;
     let mut params = rcgen::CertificateParams::new(vec![format!("svc-{i}.internal")])?;
@@ -74,7 +57,7 @@ fn csr(i: usize) -> anyhow::Result<String> {
 async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResult> {
     let dir = tempfile::tempdir()?;
     let settings = Settings {
-        database_url: fresh_database(args, &dir).await?,
+        database_url: fresh_database(args.database_url.as_deref(), dir.path()).await?,
         listen: "127.0.0.1:0".parse()?,
         worker_interval: 3600,
         write_batch_size: args.batch_size,

@@ -13,7 +13,7 @@ use std::time::Instant;
 mod common;
 
 use clap::Parser;
-use common::{insert, DAY};
+use common::{fresh_database, insert, DAY};
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
 use mtls_ca::model::CertStatus;
@@ -42,27 +42,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// A fresh database URL: a temporary SQLite file, or a new database on the Postgres server.
-async fn database(args: &Args, dir: &std::path::Path) -> anyhow::Result<String> {
-    let Some(admin) = &args.database_url else {
-        return Ok(format!("sqlite://{}", dir.join("bench.db").display()));
-    };
-    use sqlx::Connection;
-    let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let mut url = url::Url::parse(admin)?;
-    url.set_path(&name);
-    Ok(url.to_string())
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let url = database(&args, dir.path()).await?;
+    let url = fresh_database(args.database_url.as_deref(), dir.path()).await?;
     let engine = if url.starts_with("sqlite") {
         "sqlite"
     } else {

@@ -1,4 +1,6 @@
-//! What the benchmarks share: fabricated certificate rows, inserted in bulk.
+//! What the benchmarks share: a fresh database, and fabricated certificate rows inserted in bulk.
+// Each benchmark uses only some of these.
+#![allow(dead_code)]
 
 use mtls_ca::db::certificates::{insert_batch, CertRow};
 use mtls_ca::model::CertStatus;
@@ -50,4 +52,21 @@ pub async fn insert(
         left -= chunk;
     }
     Ok(serials)
+}
+
+/// A fresh database URL: a SQLite file in `dir`, or a new database on the Postgres server `admin`
+/// names (a role that may create databases).
+pub async fn fresh_database(admin: Option<&str>, dir: &std::path::Path) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let Some(admin) = admin else {
+        return Ok(format!("sqlite://{}", dir.join("bench.db").display()));
+    };
+    let name = format!("mtlsca_bench_{}", mtls_ca::model::random_hex_id());
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let mut url = url::Url::parse(admin)?;
+    url.set_path(&name);
+    Ok(url.to_string())
 }
