@@ -19,7 +19,7 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-fn openssl(args: &[&str], cwd: &Path) -> Output {
+pub fn openssl(args: &[&str], cwd: &Path) -> Output {
     std::process::Command::new("openssl")
         .args(args)
         .current_dir(cwd)

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::cli::openssl;
 use crate::process::*;
 
 fn json_lines(out: &str) -> Vec<Value> {
@@ -12,11 +13,7 @@ fn json_lines(out: &str) -> Vec<Value> {
 }
 
 fn openssl_ok(args: &[&str], cwd: &std::path::Path) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("openssl");
+    let out = openssl(args, cwd);
     assert!(
         out.status.success(),
         "{args:?}: {}",
