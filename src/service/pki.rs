@@ -82,18 +82,12 @@ impl Services {
 
     /// The CA certificate, DER.
     pub async fn ca_certificate_der(&self, ca_id: &str) -> Result<Vec<u8>> {
-        let ca = self.known_ca(ca_id).await?;
-        Ok(ca
-            .certificate
-            .as_ref()
-            .map(|c| c.der().to_vec())
-            .unwrap_or_default())
+        Ok(self.known_ca(ca_id).await?.der().to_vec())
     }
 
     /// The CA certificate, PEM.
     pub async fn ca_certificate_pem(&self, ca_id: &str) -> Result<String> {
-        let ca = self.known_ca(ca_id).await?;
-        Ok(ca.certificate.as_ref().map(|c| c.pem()).unwrap_or_default())
+        Ok(self.known_ca(ca_id).await?.pem())
     }
 
     /// The CA certificate followed by the chain above it up to the root, PEM.

@@ -14,7 +14,7 @@ impl CaRegistry {
     /// Whether CA `entry` still matters to relying parties at `now`: it has a valid certificate and
     /// is the issuing CA or issued a certificate that has not expired. Such a CA is in the trust
     /// bundle, and the worker keeps its CRL fresh.
-    pub async fn is_live(&self, entry: &CaEntry, now: i64) -> Result<bool> {
+    async fn is_live(&self, entry: &CaEntry, now: i64) -> Result<bool> {
         match (entry.role, entry.not_after()) {
             (CaRole::Pending, _) | (_, None) => Ok(false),
             (_, Some(not_after)) if not_after <= now => Ok(false),
