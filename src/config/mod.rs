@@ -53,6 +53,17 @@ pub struct Settings {
     pub write_batch_size: usize,
     /// Days from a CRL's thisUpdate to its nextUpdate; it is re-signed half-way.
     pub crl_validity_days: u32,
+    /// Who holds CA keys: `local`, `pkcs11` or `remote:URL`.
+    pub signer: String,
+    /// The PKCS#11 module (`.so`) for `signer = "pkcs11"`.
+    pub pkcs11_module: Option<PathBuf>,
+    /// The label of the PKCS#11 token.
+    pub pkcs11_token: Option<String>,
+    /// The token's user PIN; set `MTLS_CA_PKCS11_PIN` or `pkcs11_pin_file` rather than this.
+    #[serde(skip_serializing)]
+    pub pkcs11_pin: Option<SecretString>,
+    /// A file holding the token's user PIN (trailing newline ignored).
+    pub pkcs11_pin_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -72,6 +83,11 @@ impl Default for Settings {
             rate_limit_per_second: 0,
             write_batch_size: 256,
             crl_validity_days: 7,
+            signer: "local".to_owned(),
+            pkcs11_module: None,
+            pkcs11_token: None,
+            pkcs11_pin: None,
+            pkcs11_pin_file: None,
         }
     }
 }
@@ -88,6 +104,7 @@ impl std::fmt::Debug for Settings {
                 "key_passphrase",
                 &self.key_passphrase.as_ref().map(|_| "[redacted]"),
             )
+            .field("signer", &self.signer)
             .finish_non_exhaustive()
     }
 }
@@ -112,7 +129,7 @@ impl Settings {
             anyhow::bail!("config file {} ({by}) does not exist", file.display());
         }
         let toml = Toml::file(&file);
-        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "key_passphrase"]);
+        let env = Env::prefixed(ENV_PREFIX).ignore(&["config", "key_passphrase", "pkcs11_pin"]);
         strict::check_keys(&toml, &env, &file)?;
         let figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(toml)
@@ -129,6 +146,10 @@ impl Settings {
             Ok(pass) if !pass.is_empty() => {
                 settings.key_passphrase = Some(SecretString::from(pass))
             }
+            _ => {}
+        }
+        match std::env::var("MTLS_CA_PKCS11_PIN") {
+            Ok(pin) if !pin.is_empty() => settings.pkcs11_pin = Some(SecretString::from(pin)),
             _ => {}
         }
         Ok((settings, Sources { figment, file }))
@@ -154,10 +175,63 @@ impl Settings {
             (1..=365).contains(&settings.crl_validity_days),
             "crl_validity_days must be from 1 to 365"
         );
+        settings.custody_kind()?;
         if let Some(url) = &settings.public_url {
             url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;
         }
         Ok(settings)
+    }
+
+    /// Which custody `signer` names (checked at load, so a typo stops the start).
+    pub fn custody_kind(&self) -> anyhow::Result<crate::model::Custody> {
+        use crate::model::Custody;
+        match self.signer.as_str() {
+            "local" => Ok(Custody::Local),
+            "pkcs11" => Ok(Custody::Pkcs11),
+            s if s.starts_with("remote:") => {
+                crate::signer::remote::Endpoint::parse(&s["remote:".len()..])
+                    .map_err(|e| anyhow::anyhow!("signer {s:?}: {e}"))?;
+                Ok(Custody::Remote)
+            }
+            other => anyhow::bail!(
+                "signer {other:?} (MTLS_CA_SIGNER) is not local, pkcs11 or remote:unix:/path"
+            ),
+        }
+    }
+
+    /// What the signer needs to open the configured custody; the PIN file is read here.
+    pub fn custody(&self) -> anyhow::Result<crate::signer::CustodyConfig> {
+        use crate::model::Custody;
+        use crate::signer::CustodyConfig;
+        Ok(match self.custody_kind()? {
+            Custody::Local => CustodyConfig::Local {
+                passphrase: self.key_passphrase.clone(),
+            },
+            Custody::Remote => CustodyConfig::Remote {
+                url: self.signer["remote:".len()..].to_owned(),
+            },
+            Custody::Pkcs11 => {
+                let module = self.pkcs11_module.clone().context(
+                    "MTLS_CA_SIGNER=pkcs11 needs MTLS_CA_PKCS11_MODULE (the module's .so)",
+                )?;
+                let token = self.pkcs11_token.clone().context(
+                    "MTLS_CA_SIGNER=pkcs11 needs MTLS_CA_PKCS11_TOKEN (the token label)",
+                )?;
+                let pin = match (&self.pkcs11_pin, &self.pkcs11_pin_file) {
+                    (Some(pin), _) => pin.clone(),
+                    (None, Some(file)) => {
+                        let text = std::fs::read_to_string(file).with_context(|| {
+                            format!("reading MTLS_CA_PKCS11_PIN_FILE {}", file.display())
+                        })?;
+                        SecretString::from(text.trim_end_matches(['\r', '\n']).to_owned())
+                    }
+                    (None, None) => anyhow::bail!(
+                        "MTLS_CA_SIGNER=pkcs11 needs MTLS_CA_PKCS11_PIN or MTLS_CA_PKCS11_PIN_FILE"
+                    ),
+                };
+                CustodyConfig::Pkcs11 { module, token, pin }
+            }
+        })
     }
 
     /// The base URL written into certificates, without a trailing slash.

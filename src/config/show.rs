@@ -20,7 +20,7 @@ impl Sources {
             .into_iter()
             .map(|key| {
                 let value = match key.as_str() {
-                    "key_passphrase" => match settings.key_passphrase {
+                    "key_passphrase" | "pkcs11_pin" => match secret(&key, settings) {
                         Some(_) => "[redacted]".to_owned(),
                         None => "unset".to_owned(),
                     },
@@ -38,8 +38,8 @@ impl Sources {
 
     fn source_of(&self, key: &str, settings: &Settings) -> String {
         let env = format!("{}{}", super::ENV_PREFIX, key.to_uppercase());
-        if key == "key_passphrase" {
-            return match settings.key_passphrase {
+        if key == "key_passphrase" || key == "pkcs11_pin" {
+            return match secret(key, settings) {
                 Some(_) => format!("environment {env}"),
                 None => "default".to_owned(),
             };
@@ -49,5 +49,13 @@ impl Sources {
             Some(meta) if meta.name.contains("TOML") => format!("file {}", self.file.display()),
             Some(_) | None => "default".to_owned(),
         }
+    }
+}
+
+/// The secrets that are read raw from the environment, never shown.
+fn secret<'a>(key: &str, settings: &'a Settings) -> Option<&'a secrecy::SecretString> {
+    match key {
+        "key_passphrase" => settings.key_passphrase.as_ref(),
+        _ => settings.pkcs11_pin.as_ref(),
     }
 }

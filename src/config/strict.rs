@@ -16,6 +16,7 @@ pub(super) fn known_keys() -> Vec<String> {
         .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
         .unwrap_or_default();
     keys.push("key_passphrase".into());
+    keys.push("pkcs11_pin".into());
     keys.sort();
     keys
 }

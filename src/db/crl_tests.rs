@@ -13,8 +13,7 @@ async fn databases() -> Vec<(Db, tempfile::TempDir)> {
             certificate_der: Some(vec![0]),
             chain_pem: String::new(),
             request_pem: None,
-            private_key: vec![0],
-            key_encrypted: false,
+            key: crate::db::cas::KeyColumns::local(vec![0], false),
             validity: Some((0, 1)),
         };
         assert!(

@@ -114,3 +114,39 @@ impl FromStr for KeyAlgorithm {
             })
     }
 }
+
+/// Who holds a CA's private key (`MTLS_CA_SIGNER`), as recorded with the CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Custody {
+    /// Sealed in the database, used in-process.
+    Local,
+    /// Generated in a PKCS#11 token and never leaving it.
+    Pkcs11,
+    /// Held by a separate `mtls-ca signer` process.
+    Remote,
+}
+
+impl Custody {
+    /// Every kind of custody.
+    pub const ALL: [Custody; 3] = [Self::Local, Self::Pkcs11, Self::Remote];
+
+    /// The stored spelling (and the `MTLS_CA_SIGNER` word).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Pkcs11 => "pkcs11",
+            Self::Remote => "remote",
+        }
+    }
+}
+
+impl FromStr for Custody {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| ParseError(format!("unknown key custody {s:?}")))
+    }
+}

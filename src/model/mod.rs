@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod ca;
 
-pub use ca::{CaRole, KeyAlgorithm};
+pub use ca::{CaRole, Custody, KeyAlgorithm};
 
 /// Why a value could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,7 +178,7 @@ macro_rules! try_from_string {
         }
     )*};
 }
-try_from_string!(CaRole, CertStatus, KeyAlgorithm);
+try_from_string!(CaRole, CertStatus, Custody, KeyAlgorithm);
 
 #[cfg(test)]
 mod tests {

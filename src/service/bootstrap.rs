@@ -1,14 +1,16 @@
 //! First use of a database: the default account and its first CA, created when missing, and keys
 //! stored in the clear sealed once a passphrase is set. Safe to run from several processes at once.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use secrecy::SecretString;
 
 use crate::db::accounts::{self, AccountRow};
 use crate::db::cas::{self, NewCaRecord};
 use crate::db::Db;
-use crate::model::{random_hex_id, AccountId, CaRole, KeyAlgorithm};
-use crate::signer::{self, NewCa, SealedKey};
+use crate::model::{random_hex_id, AccountId, CaRole, Custody, KeyAlgorithm};
+use crate::signer::{self, KeyCustody, NewCa, SealedKey};
 
 /// The name of the account every zone belongs to.
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -28,12 +30,13 @@ pub async fn ensure_account(db: &Db, now: i64) -> anyhow::Result<AccountId> {
     AccountId::parse(&account.id).map_err(|e| anyhow::anyhow!("stored account id is corrupt: {e}"))
 }
 
-/// Creates the account's first CA (self-signed, `alg`) when it has no issuing CA.
+/// Creates the account's first CA (self-signed, `alg`, its key made by `custody`) when it has no
+/// issuing CA.
 pub async fn ensure_first_ca(
     db: &Db,
     account_id: &AccountId,
     alg: KeyAlgorithm,
-    passphrase: Option<&SecretString>,
+    custody: &Arc<dyn KeyCustody>,
     now: i64,
 ) -> anyhow::Result<()> {
     let existing = cas::list(db, account_id.as_str()).await?;
@@ -41,12 +44,13 @@ pub async fn ensure_first_ca(
         return Ok(());
     }
     let name = format!("mtls-ca Managed CA for account {account_id}");
-    let (cn, pass) = (name.clone(), passphrase.cloned());
-    let new = tokio::task::spawn_blocking(move || signer::create_ca(alg, &cn, now, pass.as_ref()))
+    let id = uuid::Uuid::new_v4().to_string();
+    let (cn, label, keys) = (name.clone(), id.clone(), Arc::clone(custody));
+    let new = tokio::task::spawn_blocking(move || signer::create_ca(&*keys, alg, &cn, &label, now))
         .await
         .context("CA creation task failed")?
         .context("creating the CA")?;
-    let record = self_signed_record(name, alg, new);
+    let record = self_signed_record(id, name, alg, custody.kind(), new);
     if cas::insert_first(db, account_id.as_str(), &record, now)
         .await
         .context("storing the CA")?
@@ -56,17 +60,22 @@ pub async fn ensure_first_ca(
     Ok(())
 }
 
-/// The record of a new self-signed CA, under a fresh id.
-pub(super) fn self_signed_record(name: String, alg: KeyAlgorithm, new: NewCa) -> NewCaRecord {
+/// The record of a new self-signed CA `id`, its key held by `custody`.
+pub(super) fn self_signed_record(
+    id: String,
+    name: String,
+    alg: KeyAlgorithm,
+    custody: Custody,
+    new: NewCa,
+) -> NewCaRecord {
     NewCaRecord {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         name,
         key_algorithm: alg,
         certificate_der: Some(new.certificate_der),
         chain_pem: String::new(),
         request_pem: None,
-        private_key: new.key.der,
-        key_encrypted: new.key.encrypted,
+        key: super::custody::columns(custody, new.key),
         validity: Some((new.not_before, new.not_after)),
     }
 }
@@ -78,10 +87,15 @@ pub async fn seal_plain_keys(
     passphrase: &SecretString,
 ) -> anyhow::Result<()> {
     for ca in cas::list(db, account_id.as_str()).await? {
-        if ca.key_encrypted {
+        if ca.key_encrypted || ca.key_custody != Custody::Local {
             continue;
         }
-        let Some((der, false)) = cas::sealed_key(db, &ca.id).await? else {
+        let Some(cas::KeyColumns {
+            private_key: Some(der),
+            encrypted: false,
+            ..
+        }) = cas::key_of(db, &ca.id).await?
+        else {
             continue;
         };
         let (plain, pass) = (

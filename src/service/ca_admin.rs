@@ -9,11 +9,12 @@ use secrecy::SecretString;
 
 use super::bootstrap::self_signed_record;
 use super::ca_entry::CaEntry;
-use super::ca_registry::{key_error, CaRegistry};
+use super::ca_registry::CaRegistry;
+use super::custody::{self, key_error};
 use crate::db::cas::{self, Installed, NewCaRecord};
 use crate::error::{codes, Error, Result};
 use crate::model::{CaRole, KeyAlgorithm};
-use crate::signer::{self, SealedKey, Signer, SignerError};
+use crate::signer::{self, CaKey, Signer, SignerError};
 use crate::x509::{self, CaCertificate};
 
 fn refused(message: impl Into<String>) -> Error {
@@ -57,24 +58,27 @@ fn checked_ca(
     Ok((ca, parsed))
 }
 
+/// A failure to make a new key: 503 when the signer is unreachable, otherwise a clear refusal.
+fn creation_error(what: &str, e: SignerError) -> Error {
+    match e {
+        SignerError::Unavailable(_) => custody::signing_error(what, e),
+        other => refused(format!("{what} failed: {other}")),
+    }
+}
+
 fn chain_text(chain: &[CaCertificate]) -> String {
     chain.iter().map(CaCertificate::pem).collect()
 }
 
 /// Loads `cert` with `key`: proves the key is the certificate's (`mismatch` is the refusal when it
 /// is not), and that the CA's subject can be written as the issuer of its certificates.
-async fn prove_key(
-    cert: &CaCertificate,
-    key: SealedKey,
-    passphrase: Option<SecretString>,
-    mismatch: String,
-) -> Result<Signer> {
+async fn prove_key(cert: &CaCertificate, key: Arc<dyn CaKey>, mismatch: String) -> Result<Signer> {
     let (der, name) = (cert.der().to_vec(), cert.common_name().to_owned());
-    blocking(move || Signer::load(&der, &key, passphrase.as_ref()))
+    blocking(move || Signer::load(&der, key))
         .await?
         .map_err(|e| match e {
             SignerError::KeyMismatch => refused(mismatch),
-            SignerError::PassphraseRequired | SignerError::WrongPassphrase => key_error(&name, e),
+            SignerError::Unavailable(_) => key_error(&name, e),
             other => refused(format!("{name:?} cannot be used: {other}")),
         })
 }
@@ -92,11 +96,12 @@ impl CaRegistry {
             self.all().len() + 1,
             self.account_id()
         );
-        let (cn, pass) = (name.clone(), self.passphrase().cloned());
-        let new = blocking(move || signer::create_ca(alg, &cn, now, pass.as_ref()))
+        let id = uuid::Uuid::new_v4().to_string();
+        let (cn, label, keys) = (name.clone(), id.clone(), Arc::clone(self.custody()));
+        let new = blocking(move || signer::create_ca(&*keys, alg, &cn, &label, now))
             .await?
-            .map_err(|e| Error::Internal(format!("creating the CA failed: {e}")))?;
-        let record = self_signed_record(name, alg, new);
+            .map_err(|e| creation_error("creating the CA", e))?;
+        let record = self_signed_record(id, name, alg, self.custody().kind(), new);
         self.switch_to(&current.id, record, now).await
     }
 
@@ -115,19 +120,19 @@ impl CaRegistry {
             Some(alg) => alg,
             None => self.issuing()?.algorithm,
         };
-        let pass = self.passphrase().cloned();
-        let request = blocking(move || signer::request_ca(alg, dn, pass.as_ref()))
+        let id = uuid::Uuid::new_v4().to_string();
+        let (label, keys) = (id.clone(), Arc::clone(self.custody()));
+        let request = blocking(move || signer::request_ca(&*keys, alg, dn, &label))
             .await?
-            .map_err(|e| Error::Internal(format!("creating the CA key failed: {e}")))?;
+            .map_err(|e| creation_error("creating the CA key", e))?;
         let record = NewCaRecord {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             name,
             key_algorithm: alg,
             certificate_der: None,
             chain_pem: String::new(),
             request_pem: Some(request.csr_pem),
-            private_key: request.key.der,
-            key_encrypted: request.key.encrypted,
+            key: custody::columns(self.custody().kind(), request.key),
             validity: None,
         };
         cas::insert_pending(self.db(), self.account_id().as_str(), &record, now).await?;
@@ -157,15 +162,19 @@ impl CaRegistry {
         }
         let (cert, chain) = checked_ca(cert_pem, chain_pem, now)?;
         self.check_passphrase().await?;
-        let (der, encrypted) = cas::sealed_key(self.db(), ca_id)
+        let cols = cas::key_of(self.db(), ca_id)
             .await?
             .ok_or(Error::NotFound)?;
+        let stored = custody::stored(&pending.name, &**self.custody(), cols)?;
+        let (keys, alg) = (Arc::clone(self.custody()), pending.algorithm);
+        let key = blocking(move || keys.open(&stored, alg))
+            .await?
+            .map_err(|e| key_error(&pending.name, e))?;
         let mismatch = format!(
             "the certificate {:?} is not for the key of CA {ca_id} (its public key differs)",
             cert.common_name()
         );
-        let key = SealedKey { der, encrypted };
-        let signer = prove_key(&cert, key, self.passphrase().cloned(), mismatch).await?;
+        let signer = prove_key(&cert, key, mismatch).await?;
         let current = self.issuing()?;
         let installed = Installed {
             certificate_der: cert.der().to_vec(),
@@ -214,32 +223,33 @@ impl CaRegistry {
             )));
         }
         self.check_passphrase().await?;
-        let (key_text, seal_with) = (key_pem.to_owned(), self.passphrase().cloned());
-        let sealed = blocking(move || {
-            signer::import_key(&key_text, key_passphrase.as_ref(), seal_with.as_ref())
+        let id = uuid::Uuid::new_v4().to_string();
+        let (key_text, label, keys) = (key_pem.to_owned(), id.clone(), Arc::clone(self.custody()));
+        let new = blocking(move || {
+            signer::import_key(&*keys, &key_text, key_passphrase.as_ref(), &label)
         })
         .await?
         .map_err(|e| match e {
             SignerError::WrongPassphrase => {
                 refused("the key passphrase does not decrypt the key file")
             }
+            SignerError::Unavailable(_) => key_error(cert.common_name(), e),
             other => refused(format!("the key file: {other}")),
         })?;
         let mismatch = format!(
             "the key does not match the certificate {:?} (its public key is another one)",
             cert.common_name()
         );
-        let signer = prove_key(&cert, sealed.clone(), self.passphrase().cloned(), mismatch).await?;
+        let signer = prove_key(&cert, new.key, mismatch).await?;
         let current = self.issuing()?;
         let record = NewCaRecord {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             name: cert.common_name().to_owned(),
             key_algorithm: cert.algorithm(),
             certificate_der: Some(cert.der().to_vec()),
             chain_pem: chain_text(&chain),
             request_pem: None,
-            private_key: sealed.der,
-            key_encrypted: sealed.encrypted,
+            key: custody::columns(self.custody().kind(), new.stored),
             validity: Some((cert.not_before(), cert.not_after())),
         };
         let id = record.id.clone();
@@ -248,9 +258,10 @@ impl CaRegistry {
         Ok(entry)
     }
 
-    /// A new key is sealed with the passphrase this process has: refuse when it would not open the
-    /// keys already stored (a missing one would leave the new key in the clear, a wrong one would
-    /// seal it under a passphrase nobody else uses).
+    /// A new key is sealed with the passphrase this process has (or made in its token, or by its
+    /// signer): refuse when this process cannot use the keys already stored (a missing passphrase
+    /// would leave the new key in the clear, a wrong one would seal it under a passphrase nobody
+    /// else uses, another custody would split the CAs between two places).
     async fn check_passphrase(&self) -> Result<()> {
         let issuing = self.issuing()?;
         self.signer(&issuing.id).await.map(|_| ())

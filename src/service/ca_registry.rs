@@ -6,14 +6,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use secrecy::SecretString;
-
 use super::ca_entry::CaEntry;
+use super::custody::{self, key_error};
 use crate::db::cas;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::model::{AccountId, CaRole};
-use crate::signer::{SealedKey, Signer, SignerError};
+use crate::signer::{KeyCustody, Signer};
 
 #[derive(Debug, Default)]
 struct Snapshot {
@@ -25,7 +24,7 @@ struct Snapshot {
 pub struct CaRegistry {
     db: Db,
     account_id: AccountId,
-    passphrase: Option<SecretString>,
+    custody: Arc<dyn KeyCustody>,
     snapshot: RwLock<Arc<Snapshot>>,
     signers: RwLock<HashMap<String, Arc<Signer>>>,
     loading: tokio::sync::Mutex<()>,
@@ -36,12 +35,12 @@ impl CaRegistry {
     pub async fn load(
         db: Db,
         account_id: AccountId,
-        passphrase: Option<SecretString>,
+        custody: Arc<dyn KeyCustody>,
     ) -> Result<CaRegistry> {
         let registry = CaRegistry {
             db,
             account_id,
-            passphrase,
+            custody,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             signers: RwLock::new(HashMap::new()),
             loading: tokio::sync::Mutex::new(()),
@@ -59,8 +58,9 @@ impl CaRegistry {
         &self.db
     }
 
-    pub(super) fn passphrase(&self) -> Option<&SecretString> {
-        self.passphrase.as_ref()
+    /// Who holds this process's CA keys.
+    pub fn custody(&self) -> &Arc<dyn KeyCustody> {
+        &self.custody
     }
 
     pub(super) fn remember_signer(&self, ca_id: &str, signer: Signer) {
@@ -150,16 +150,13 @@ impl CaRegistry {
             .ok_or_else(|| Error::Internal(format!("CA {ca_id} is pending: it cannot sign")))?
             .der()
             .to_vec();
-        let (der, encrypted) = cas::sealed_key(&self.db, ca_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let pass = self.passphrase.clone();
-        let signer = tokio::task::spawn_blocking(move || {
-            Signer::load(&cert, &SealedKey { der, encrypted }, pass.as_ref())
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("CA loading task failed: {e}")))?
-        .map_err(|e| key_error(&entry.name, e))?;
+        let cols = cas::key_of(&self.db, ca_id).await?.ok_or(Error::NotFound)?;
+        let stored = custody::stored(&entry.name, &*self.custody, cols)?;
+        let (keys, alg) = (Arc::clone(&self.custody), entry.algorithm);
+        let signer = tokio::task::spawn_blocking(move || Signer::open(&*keys, &cert, &stored, alg))
+            .await
+            .map_err(|e| Error::Internal(format!("CA loading task failed: {e}")))?
+            .map_err(|e| key_error(&entry.name, e))?;
         let signer = Arc::new(signer);
         self.signers
             .write()
@@ -176,27 +173,22 @@ impl CaRegistry {
             .cloned()
     }
 
-    /// Loads the signer of every CA that has a certificate, so a missing or wrong passphrase stops
-    /// `serve` at start rather than failing the first request.
+    /// Loads the signer of every CA that has a certificate, so a missing or wrong passphrase (or
+    /// PIN, or token) stops `serve` at start rather than failing the first request. A signer
+    /// process that is not up yet does not: its CAs load on first use.
     pub async fn load_signers(&self) -> Result<()> {
         for entry in self.all() {
-            if entry.certificate.is_some() {
-                self.signer(&entry.id).await?;
+            if entry.certificate.is_none() {
+                continue;
+            }
+            match self.signer(&entry.id).await {
+                Ok(_) => {}
+                Err(Error::Unavailable(cause)) => {
+                    tracing::warn!(ca_id = %entry.id, %cause, "the signer is not reachable yet; issuance answers 503 until it is");
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(())
     }
-}
-
-/// A key that cannot be loaded, in words an operator can act on.
-pub fn key_error(ca_name: &str, e: SignerError) -> Error {
-    Error::KeyUnavailable(match e {
-        SignerError::PassphraseRequired => format!(
-            "the private key of CA {ca_name:?} is stored encrypted: set MTLS_CA_KEY_PASSPHRASE to its passphrase"
-        ),
-        SignerError::WrongPassphrase => format!(
-            "MTLS_CA_KEY_PASSPHRASE does not decrypt the private key of CA {ca_name:?} (wrong passphrase)"
-        ),
-        other => format!("cannot load CA {ca_name:?}: {other}"),
-    })
 }

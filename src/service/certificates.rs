@@ -73,7 +73,7 @@ impl Services {
             let csr = Csr::parse(&pem).map_err(csr_error)?;
             let issued = signer
                 .issue(&csr, random_bytes::<20>(), now, not_after, Some(&pointers))
-                .map_err(|e| Error::Internal(format!("signing failed: {e}")))?;
+                .map_err(|e| super::custody::signing_error("signing the certificate", e))?;
             Ok::<_, Error>((csr, issued))
         })
         .await

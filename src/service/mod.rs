@@ -9,6 +9,7 @@ pub mod ca_entry;
 pub mod ca_registry;
 pub mod certificates;
 pub mod credentials;
+pub mod custody;
 pub mod limiter;
 pub mod listing;
 pub mod pki;
@@ -84,19 +85,17 @@ impl Services {
         };
         db.migrate().await.context("applying database migrations")?;
         let account_id = bootstrap::ensure_account(&db, now).await?;
-        let passphrase = settings.key_passphrase.clone();
-        bootstrap::ensure_first_ca(
-            &db,
-            &account_id,
-            settings.key_algorithm,
-            passphrase.as_ref(),
-            now,
-        )
-        .await?;
-        if let Some(pass) = &passphrase {
+        let config = settings.custody()?;
+        let keys = tokio::task::spawn_blocking(move || crate::signer::open_custody(&config))
+            .await
+            .context("opening the key custody")?
+            .context("opening the key custody (MTLS_CA_SIGNER)")?;
+        bootstrap::ensure_first_ca(&db, &account_id, settings.key_algorithm, &keys, now).await?;
+        if let (Some(pass), crate::model::Custody::Local) = (&settings.key_passphrase, keys.kind())
+        {
             bootstrap::seal_plain_keys(&db, &account_id, pass).await?;
         }
-        let cas = CaRegistry::load(db.clone(), account_id.clone(), passphrase)
+        let cas = CaRegistry::load(db.clone(), account_id.clone(), keys)
             .await
             .context("loading the CAs")?;
         Ok(Arc::new(Services {

@@ -205,7 +205,7 @@ impl Services {
         })
         .await
         .map_err(|e| Error::Internal(format!("CRL signing task failed: {e}")))?
-        .map_err(|e| Error::Internal(format!("signing the CRL failed: {e}")))?;
+        .map_err(|e| super::custody::signing_error("signing the CRL", e))?;
         let new = NewCrl {
             crl_number: number,
             der,

@@ -169,7 +169,7 @@ impl Services {
             tokio::task::spawn_blocking(move || signer.sign_ocsp_response(&q, &statuses, times))
                 .await
                 .map_err(|e| Error::Internal(format!("OCSP signing task failed: {e}")))?
-                .map_err(|e| Error::Internal(format!("signing an OCSP response failed: {e}")))?;
+                .map_err(|e| super::custody::signing_error("signing an OCSP response", e))?;
         if let Some(k) = key {
             state.remember(revoked.version, k, now, der.clone());
         }

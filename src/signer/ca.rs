@@ -1,18 +1,19 @@
-//! The CA itself: creating a self-signed root, and loading a stored one into a [`Signer`].
+//! The CA itself: creating a self-signed root, and a stored one with its key as a [`Signer`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, PublicKeyData, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyIdMethod,
+    KeyUsagePurpose, SerialNumber,
 };
-use secrecy::{ExposeSecret, SecretString};
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::prelude::X509Certificate;
 
-use super::sealed::{self, SealedKey};
+use super::custody::{KeyCustody, StoredKey};
+use super::key::{CaKey, SignKind, Signing};
 use super::{keys, ocsp_response, validity, SignerError};
 use crate::model::KeyAlgorithm;
 use crate::x509::{names, pem_encode, policy};
@@ -29,26 +30,26 @@ pub struct NewCa {
     pub certificate_der: Vec<u8>,
     /// The same certificate, PEM (LF line endings).
     pub certificate_pem: String,
-    /// The private key as it may be stored.
-    pub key: SealedKey,
+    /// The private key as the database keeps it.
+    pub key: StoredKey,
     /// notBefore, unix seconds (the `now` given).
     pub not_before: i64,
     /// notAfter, unix seconds (25 calendar years after notBefore).
     pub not_after: i64,
 }
 
-/// Creates a self-signed root: subject `O=mtls-ca, CN=common_name`, critical basicConstraints
-/// `CA:TRUE, pathlen:0`, critical keyUsage digitalSignature (it signs OCSP responses itself),
-/// keyCertSign and cRLSign, SKI by RFC 5280 method 1, a random
-/// 20-byte serial, valid from `now` for 25 years. The key is sealed with `passphrase` when given.
+/// Creates a self-signed root with a new key made by `custody` under `label` (the CA's id): subject
+/// `O=mtls-ca, CN=common_name`, critical basicConstraints `CA:TRUE, pathlen:0`, critical keyUsage
+/// digitalSignature (it signs OCSP responses itself), keyCertSign and cRLSign, SKI by RFC 5280
+/// method 1, a random 20-byte serial, valid from `now` for 25 years.
 pub fn create_ca(
+    custody: &dyn KeyCustody,
     alg: KeyAlgorithm,
     common_name: &str,
+    label: &str,
     now: i64,
-    passphrase: Option<&SecretString>,
 ) -> Result<NewCa, SignerError> {
     // Checked first: RSA key generation takes seconds and should not be wasted on bad input.
-    sealed::check_passphrase(passphrase)?;
     if common_name.trim().is_empty() {
         return Err(SignerError::Certificate(
             "the CA common name is empty".into(),
@@ -56,7 +57,7 @@ pub fn create_ca(
     }
     let not_before = validity::datetime(now)?;
     let not_after = validity::plus_years(not_before, CA_YEARS)?;
-    let key = keys::generate(alg)?;
+    let new = custody.generate(alg, label)?;
 
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
@@ -76,13 +77,14 @@ pub fn create_ca(
     params.not_before = not_before;
     params.not_after = not_after;
     params.key_identifier_method =
-        KeyIdMethod::PreSpecified(crate::x509::key_identifier(key.der_bytes()));
-    let certificate = params.self_signed(&key)?;
+        KeyIdMethod::PreSpecified(crate::x509::key_identifier(new.key.public_key()));
+    let signing = Signing::new(&*new.key, SignKind::CaCertificate);
+    let certificate = signing.finish(params.self_signed(&signing))?;
 
     Ok(NewCa {
         certificate_pem: certificate_pem(certificate.der()),
         certificate_der: certificate.der().to_vec(),
-        key: sealed::seal(key.serialized_der(), passphrase)?,
+        key: new.stored,
         not_before: now,
         not_after: not_after.unix_timestamp(),
     })
@@ -97,8 +99,10 @@ pub struct Signer {
     pub(super) ski: Vec<u8>,
     /// The OCSP ResponderID byKey.
     pub(super) responder_key_hash: Vec<u8>,
-    /// rcgen's issuer: the CA subject, its SKI (for the AKI of issued certificates) and the key.
-    pub(super) issuer: Issuer<'static, KeyPair>,
+    /// The issuer side of what it signs: the CA subject and its SKI (the AKI of its certificates
+    /// and CRLs).
+    pub(super) params: CertificateParams,
+    pub(super) key: Arc<dyn CaKey>,
 }
 
 impl fmt::Debug for Signer {
@@ -111,15 +115,11 @@ impl fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// Loads a CA from its stored certificate and sealed key.
+    /// A CA from its stored certificate and its key.
     ///
-    /// Errors: `PassphraseRequired` (encrypted key, no passphrase), `WrongPassphrase`, `CorruptKey`,
-    /// `KeyMismatch` (the key is not the certificate's), `Certificate` (not a usable CA certificate).
-    pub fn load(
-        certificate_der: &[u8],
-        key: &SealedKey,
-        passphrase: Option<&SecretString>,
-    ) -> Result<Signer, SignerError> {
+    /// Errors: `KeyMismatch` (the key is not the certificate's), `Certificate` (not a usable CA
+    /// certificate), and whatever the key's signature (of a probe CSR) fails with.
+    pub fn load(certificate_der: &[u8], key: Arc<dyn CaKey>) -> Result<Signer, SignerError> {
         let bad = |why: String| SignerError::Certificate(format!("the CA certificate {why}"));
         let (rest, cert) = x509_parser::parse_x509_certificate(certificate_der)
             .map_err(|e| bad(format!("cannot be parsed ({e})")))?;
@@ -135,28 +135,36 @@ impl Signer {
             .ok()
             .and_then(|kind| kind.ca_algorithm())
             .ok_or_else(|| bad("has a key of a kind no CA here may have".into()))?;
-
-        let plain = sealed::unseal(key, passphrase)?;
-        let key_pair = keys::from_pkcs8(plain.expose_secret(), algorithm)?;
         let ca_key_bits = cert.public_key().subject_public_key.data.as_ref();
-        if key_pair.der_bytes() != ca_key_bits {
+        if key.algorithm() != algorithm || key.public_key() != ca_key_bits {
             return Err(SignerError::KeyMismatch);
         }
 
         let mut params = CertificateParams::default();
         params.distinguished_name = names::distinguished_name(cert.subject())
             .map_err(|e| bad(format!("has a subject that cannot be reproduced ({e})")))?;
-        check_subject_encoding(&params, &key_pair, &cert)?;
+        check_subject_encoding(&params, &*key, &cert)?;
         let ski = subject_key_identifier(&cert);
         params.key_identifier_method = KeyIdMethod::PreSpecified(ski.clone());
         Ok(Signer {
             algorithm,
+            ski,
             certificate_der: certificate_der.to_vec(),
             not_after: cert.validity().not_after.timestamp(),
-            ski,
             responder_key_hash: ocsp_response::responder_key_hash(ca_key_bits),
-            issuer: Issuer::new(params, key_pair),
+            params,
+            key,
         })
+    }
+
+    /// Opens `stored` with `custody`, then loads the CA as [`Signer::load`] does.
+    pub fn open(
+        custody: &dyn KeyCustody,
+        certificate_der: &[u8],
+        stored: &StoredKey,
+        alg: KeyAlgorithm,
+    ) -> Result<Signer, SignerError> {
+        Signer::load(certificate_der, custody.open(stored, alg)?)
     }
 
     /// The CA's key algorithm.
@@ -186,10 +194,11 @@ impl Signer {
 /// signature also proves once more that the key is the certificate's.
 fn check_subject_encoding(
     params: &CertificateParams,
-    key: &KeyPair,
+    key: &dyn CaKey,
     ca: &X509Certificate<'_>,
 ) -> Result<(), SignerError> {
-    let csr = params.serialize_request(key)?;
+    let signing = Signing::new(key, SignKind::CaRequest);
+    let csr = signing.finish(params.serialize_request(&signing))?;
     let (_, probe) = X509CertificationRequest::from_der(csr.der())
         .map_err(|e| SignerError::Certificate(e.to_string()))?;
     let info = &probe.certification_request_info;

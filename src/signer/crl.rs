@@ -1,9 +1,11 @@
 //! Certificate revocation lists: signing one, and reading back which serials one lists.
 
 use rcgen::{
-    CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
+    CertificateRevocationListParams, Issuer, KeyIdMethod, RevocationReason, RevokedCertParams,
+    SerialNumber,
 };
 
+use super::key::{SignKind, Signing};
 use super::{validity, Signer, SignerError};
 
 /// One revoked certificate.
@@ -54,6 +56,8 @@ impl Signer {
             revoked_certs,
             key_identifier_method: KeyIdMethod::PreSpecified(self.ski.clone()),
         };
-        Ok(params.signed_by(&self.issuer)?.der().to_vec())
+        let issuer = Issuer::from_params(&self.params, Signing::new(&*self.key, SignKind::Crl));
+        let crl = issuer.key().finish(params.signed_by(&issuer))?;
+        Ok(crl.der().to_vec())
     }
 }

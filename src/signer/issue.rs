@@ -2,11 +2,12 @@
 
 use rcgen::{
     CertificateParams, CrlDistributionPoint, CustomExtension, ExtendedKeyUsagePurpose, IsCa,
-    KeyIdMethod, KeyUsagePurpose, SerialNumber,
+    Issuer, KeyIdMethod, KeyUsagePurpose, SerialNumber,
 };
 use ring::digest;
 
 use super::ca::{certificate_pem, Signer};
+use super::key::{SignKind, Signing};
 use super::{keys, validity, SignerError};
 use crate::x509::{der, Csr};
 
@@ -91,7 +92,13 @@ impl Signer {
             add_pointers(&mut params, pointers)?;
         }
 
-        let certificate = params.signed_by(&csr.public_key, &self.issuer)?;
+        let issuer = Issuer::from_params(
+            &self.params,
+            Signing::new(&*self.key, SignKind::Certificate),
+        );
+        let certificate = issuer
+            .key()
+            .finish(params.signed_by(&csr.public_key, &issuer))?;
         let der = certificate.der().to_vec();
         Ok(IssuedCert {
             pem: certificate_pem(&der),

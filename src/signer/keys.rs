@@ -62,6 +62,34 @@ pub(super) fn from_pkcs8(pkcs8: &[u8], alg: KeyAlgorithm) -> Result<KeyPair, Sig
     Ok(key)
 }
 
+/// The algorithm of a key pair rcgen read (RSA by its modulus size).
+pub(super) fn algorithm_of(pair: &KeyPair) -> Result<KeyAlgorithm, SignerError> {
+    use rcgen::PublicKeyData;
+    let alg = pair.algorithm();
+    if alg == &rcgen::PKCS_ECDSA_P256_SHA256 {
+        return Ok(KeyAlgorithm::EcdsaP256);
+    }
+    if alg == &rcgen::PKCS_ECDSA_P384_SHA384 {
+        return Ok(KeyAlgorithm::EcdsaP384);
+    }
+    if alg == &rcgen::PKCS_ED25519 {
+        return Ok(KeyAlgorithm::Ed25519);
+    }
+    let unsupported = || SignerError::CorruptKey("a key of a kind no CA here may have".into());
+    if alg != &rcgen::PKCS_RSA_SHA256 {
+        return Err(unsupported());
+    }
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::traits::PublicKeyParts;
+    let public = rsa::RsaPublicKey::from_pkcs1_der(pair.der_bytes()).map_err(|_| unsupported())?;
+    match public.n().bits() {
+        2048 => Ok(KeyAlgorithm::Rsa2048),
+        3072 => Ok(KeyAlgorithm::Rsa3072),
+        4096 => Ok(KeyAlgorithm::Rsa4096),
+        _ => Err(unsupported()),
+    }
+}
+
 /// A random positive 20-byte serial; see [`positive_serial`].
 pub(super) fn random_serial() -> [u8; 20] {
     positive_serial(crate::model::random_bytes::<20>())

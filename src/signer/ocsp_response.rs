@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use rcgen::SigningKey;
 use ring::digest;
 use x509_cert::der::asn1::{BitString, GeneralizedTime, Null, ObjectIdentifier, OctetString};
 use x509_cert::der::{Any, DateTime, Encode};
@@ -14,6 +13,7 @@ use x509_ocsp::{
     ResponderId, ResponseBytes, ResponseData, RevokedInfo, SingleResponse, Version,
 };
 
+use super::key::SignKind;
 use super::{Signer, SignerError};
 use crate::model::KeyAlgorithm;
 use crate::x509::OcspQuery;
@@ -112,7 +112,7 @@ impl Signer {
             response_extensions: query.nonce.clone().map(|n| vec![n]),
         };
         let tbs_der = tbs.to_der().map_err(asn1)?;
-        let signature = self.issuer.key().sign(&tbs_der)?;
+        let signature = self.key.sign(SignKind::Ocsp, &tbs_der)?;
         let basic = BasicOcspResponse {
             tbs_response_data: tbs,
             signature_algorithm: signature_algorithm(self.algorithm),

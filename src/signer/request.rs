@@ -1,12 +1,14 @@
-//! CA keys that do not come with a self-signed certificate: a key made here for an intermediate that
-//! an outside root certifies ([`request_ca`]), and an existing CA's key brought in ([`import_key`]).
-//! Either way the key is sealed at once, like a generated one.
+//! CA keys that do not come with a self-signed certificate: a key made for an intermediate that an
+//! outside root certifies ([`request_ca`]), and an existing CA's key brought in ([`import_key`]).
+//! Either way the key goes straight into the custody, like a generated one.
 
-use rcgen::{CertificateParams, DistinguishedName, KeyPair};
+use rcgen::{CertificateParams, DistinguishedName};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::custody::{KeyCustody, NewKey, StoredKey};
+use super::key::{SignKind, Signing};
 use super::sealed::{self, SealedKey};
-use super::{keys, SignerError};
+use super::SignerError;
 use crate::model::KeyAlgorithm;
 
 /// A new CA key and the CSR to have it certified.
@@ -14,37 +16,39 @@ use crate::model::KeyAlgorithm;
 pub struct CaRequest {
     /// PKCS#10, PEM, signed by the new key, subject as requested.
     pub csr_pem: String,
-    /// The new key, sealed.
-    pub key: SealedKey,
+    /// The new key, as the database keeps it.
+    pub key: StoredKey,
 }
 
-/// Generates a CA key of `alg` and a CSR for `subject` signed by it. The root that signs it
-/// decides the extensions (it must make it a CA: basicConstraints cA, keyCertSign, cRLSign).
+/// Generates a CA key of `alg` in `custody` (labelled `label`, the CA's id) and a CSR for `subject`
+/// signed by it. The root that signs it decides the extensions (it must make it a CA:
+/// basicConstraints cA, keyCertSign, cRLSign).
 pub fn request_ca(
+    custody: &dyn KeyCustody,
     alg: KeyAlgorithm,
     subject: DistinguishedName,
-    passphrase: Option<&SecretString>,
+    label: &str,
 ) -> Result<CaRequest, SignerError> {
-    sealed::check_passphrase(passphrase)?;
-    let key = keys::generate(alg)?;
+    let new = custody.generate(alg, label)?;
     let mut params = CertificateParams::default();
     params.distinguished_name = subject;
-    let csr = params.serialize_request(&key)?;
+    let signing = Signing::new(&*new.key, SignKind::CaRequest);
+    let csr = signing.finish(params.serialize_request(&signing))?;
     Ok(CaRequest {
         csr_pem: csr.pem()?,
-        key: sealed::seal(key.serialized_der(), passphrase)?,
+        key: new.stored,
     })
 }
 
 /// Reads an existing CA key (PEM PKCS#8, `PRIVATE KEY`, or `ENCRYPTED PRIVATE KEY` opened with
-/// `key_passphrase`) and seals it with `seal_passphrase`. Legacy SEC1/PKCS#1 PEM is refused with
-/// the command that converts it.
+/// `key_passphrase`) into `custody` under `label`. Legacy SEC1/PKCS#1 PEM is refused with the
+/// command that converts it.
 pub fn import_key(
+    custody: &dyn KeyCustody,
     pem_text: &str,
     key_passphrase: Option<&SecretString>,
-    seal_passphrase: Option<&SecretString>,
-) -> Result<SealedKey, SignerError> {
-    sealed::check_passphrase(seal_passphrase)?;
+    label: &str,
+) -> Result<NewKey, SignerError> {
     let block = pem::parse(pem_text.trim())
         .map_err(|e| SignerError::CorruptKey(format!("the key file is not PEM ({e})")))?;
     let plain = match block.tag() {
@@ -72,7 +76,5 @@ pub fn import_key(
             )))
         }
     };
-    KeyPair::try_from(plain.expose_secret())
-        .map_err(|e| SignerError::CorruptKey(format!("not a usable CA key ({e})")))?;
-    sealed::seal(plain.expose_secret(), seal_passphrase)
+    custody.import(plain.expose_secret(), label)
 }

@@ -8,9 +8,9 @@ use crate::model::CaRole;
 
 const INSERT: &str =
     "INSERT INTO certificate_authorities (id, account_id, name, role, key_algorithm, \
-    certificate_der, chain_pem, request_pem, private_key, key_encrypted, not_before, not_after, \
-    created_at, activated_at, seq) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    certificate_der, chain_pem, request_pem, private_key, key_encrypted, key_custody, key_ref, \
+    not_before, not_after, created_at, activated_at, seq) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
 const RETIRE: &str = "UPDATE certificate_authorities SET role = 'retired', retired_at = $1 \
     WHERE id = $2 AND account_id = $3 AND role = 'issuing'";
@@ -53,8 +53,10 @@ macro_rules! bind_new {
             .bind(&$r.certificate_der)
             .bind(&$r.chain_pem)
             .bind(&$r.request_pem)
-            .bind(&$r.private_key)
-            .bind($r.key_encrypted)
+            .bind(&$r.key.private_key)
+            .bind($r.key.encrypted)
+            .bind($r.key.custody.as_str())
+            .bind(&$r.key.key_ref)
             .bind($r.validity.map(|v| v.0))
             .bind($r.validity.map(|v| v.1))
             .bind($now)

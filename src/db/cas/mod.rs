@@ -10,7 +10,7 @@ mod changes;
 pub use changes::{insert_first, insert_issuing, insert_pending, install};
 
 use super::{db_run, Db, DbError, DbResult};
-use crate::model::{CaRole, KeyAlgorithm};
+use crate::model::{CaRole, Custody, KeyAlgorithm};
 
 /// A stored CA without its key.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -33,6 +33,9 @@ pub struct CaRecord {
     pub request_pem: Option<String>,
     /// Whether its stored key is encrypted.
     pub key_encrypted: bool,
+    /// Who holds its key.
+    #[sqlx(try_from = "String")]
+    pub key_custody: Custody,
     /// Unix seconds.
     pub created_at: i64,
     /// When it became the issuing CA.
@@ -41,7 +44,42 @@ pub struct CaRecord {
     pub retired_at: Option<i64>,
 }
 
-/// A CA to store. `private_key` is sealed by the signer (possibly encrypted).
+/// Where a CA's key is: sealed in the row (`local`), or named by `key_ref` (held elsewhere).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyColumns {
+    /// Who holds the key.
+    pub custody: Custody,
+    /// `local`: the sealed key, PKCS#8 or EncryptedPrivateKeyInfo DER; otherwise `None`.
+    pub private_key: Option<Vec<u8>>,
+    /// Whether `private_key` is encrypted.
+    pub encrypted: bool,
+    /// `pkcs11` and `remote`: the key's reference; `local`: `None`.
+    pub key_ref: Option<String>,
+}
+
+impl KeyColumns {
+    /// A key sealed in the row.
+    pub fn local(private_key: Vec<u8>, encrypted: bool) -> KeyColumns {
+        KeyColumns {
+            custody: Custody::Local,
+            private_key: Some(private_key),
+            encrypted,
+            key_ref: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyColumns")
+            .field("custody", &self.custody)
+            .field("encrypted", &self.encrypted)
+            .field("key_ref", &self.key_ref)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A CA to store. Its key is sealed by the signer (possibly encrypted) or held elsewhere.
 #[derive(Clone)]
 pub struct NewCaRecord {
     /// UUID.
@@ -56,10 +94,8 @@ pub struct NewCaRecord {
     pub chain_pem: String,
     /// A pending CA's CSR.
     pub request_pem: Option<String>,
-    /// The sealed key.
-    pub private_key: Vec<u8>,
-    /// Whether `private_key` is encrypted.
-    pub key_encrypted: bool,
+    /// Its key.
+    pub key: KeyColumns,
     /// The certificate's validity, unix seconds; `None` while pending.
     pub validity: Option<(i64, i64)>,
 }
@@ -87,7 +123,7 @@ pub struct Installed {
 }
 
 const COLUMNS: &str = "id, name, role, key_algorithm, certificate_der, chain_pem, request_pem, \
-    key_encrypted, created_at, activated_at, retired_at";
+    key_encrypted, key_custody, created_at, activated_at, retired_at";
 
 /// The account's CA generation: it changes with every change of the account's CAs.
 pub async fn generation(db: &Db, account_id: &str) -> DbResult<i64> {
@@ -110,21 +146,36 @@ pub async fn list(db: &Db, account_id: &str) -> DbResult<Vec<CaRecord>> {
         .await?))
 }
 
-/// A CA's sealed key: (bytes, encrypted).
-pub async fn sealed_key(db: &Db, ca_id: &str) -> DbResult<Option<(Vec<u8>, bool)>> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, (Vec<u8>, bool)>(
-        "SELECT private_key, key_encrypted FROM certificate_authorities WHERE id = $1"
-    )
-    .bind(ca_id)
-    .fetch_optional(pool)
-    .await?))
+/// Where a CA's key is.
+pub async fn key_of(db: &Db, ca_id: &str) -> DbResult<Option<KeyColumns>> {
+    let row: Option<(String, Option<Vec<u8>>, bool, Option<String>)> = db_run!(db, |pool| Ok::<
+        _,
+        DbError,
+    >(
+        sqlx::query_as::<_, (String, Option<Vec<u8>>, bool, Option<String>)>(
+            "SELECT key_custody, private_key, key_encrypted, key_ref FROM certificate_authorities \
+         WHERE id = $1"
+        )
+        .bind(ca_id)
+        .fetch_optional(pool)
+        .await?
+    ))?;
+    row.map(|(custody, private_key, encrypted, key_ref)| {
+        Ok(KeyColumns {
+            custody: custody.parse()?,
+            private_key,
+            encrypted,
+            key_ref,
+        })
+    })
+    .transpose()
 }
 
 /// Replaces an unencrypted CA key by its encrypted form; false when it was encrypted meanwhile.
 pub async fn encrypt_key(db: &Db, ca_id: &str, encrypted_key: &[u8]) -> DbResult<bool> {
     db_run!(db, |pool| Ok(sqlx::query(
         "UPDATE certificate_authorities SET private_key = $1, key_encrypted = TRUE \
-         WHERE id = $2 AND key_encrypted = FALSE"
+         WHERE id = $2 AND key_custody = 'local' AND key_encrypted = FALSE"
     )
     .bind(encrypted_key)
     .bind(ca_id)

@@ -11,8 +11,7 @@ fn new_ca(id: &str, validity: Option<(i64, i64)>) -> NewCaRecord {
         certificate_der: validity.map(|_| vec![1, 2, 3]),
         chain_pem: String::new(),
         request_pem: validity.is_none().then(|| "CSR".to_owned()),
-        private_key: vec![9],
-        key_encrypted: false,
+        key: KeyColumns::local(vec![9], false),
         validity,
     }
 }
@@ -111,7 +110,10 @@ async fn a_pending_ca_becomes_issuing_when_installed() {
         assert_eq!(all[1].chain_pem, "ROOT");
         assert_eq!(all[1].name, "Issuing CA");
         assert_eq!(generation(db, ACCOUNT).await.unwrap(), 3);
-        assert_eq!(sealed_key(db, "p").await.unwrap(), Some((vec![9], false)));
+        assert_eq!(
+            key_of(db, "p").await.unwrap(),
+            Some(KeyColumns::local(vec![9], false))
+        );
     }
     drop_all(dbs).await;
 }
@@ -180,7 +182,10 @@ async fn the_registry_migration_keeps_an_existing_ca_its_certificates_and_crl() 
         assert_eq!(roles(&all), vec![("old".into(), CaRole::Issuing)]);
         assert_eq!(all[0].activated_at, Some(1));
         assert_eq!(all[0].certificate_der.as_deref(), Some(&[1u8][..]));
-        assert_eq!(sealed_key(db, "old").await.unwrap(), Some((vec![2], false)));
+        assert_eq!(
+            key_of(db, "old").await.unwrap(),
+            Some(KeyColumns::local(vec![2], false))
+        );
         assert_eq!(latest_expiry(db, "old").await.unwrap(), Some(50));
         assert_eq!(
             crate::db::crl::meta(db, "old")

@@ -7,11 +7,50 @@ use std::sync::OnceLock;
 use rcgen::{CertificateParams, DnType, KeyPair, SanType};
 
 use crate::model::KeyAlgorithm;
-use crate::signer::{create_ca, NewCa, Signer};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::signer::{
+    keys, sealed, LocalCustody, LocalKey, NewCa, SealedKey, Signer, SignerError, StoredKey,
+};
 
 /// 2026-01-01T00:00:00Z, the "now" of every test CA.
 pub(super) const NOW: i64 = 1_767_225_600;
 pub(super) const DAY: i64 = 86_400;
+
+/// A self-signed CA whose key is sealed with `passphrase` (local custody).
+pub(super) fn create_ca(
+    alg: KeyAlgorithm,
+    common_name: &str,
+    now: i64,
+    passphrase: Option<&SecretString>,
+) -> Result<NewCa, SignerError> {
+    let custody = LocalCustody::new(passphrase.cloned())?;
+    crate::signer::create_ca(&custody, alg, common_name, "test-ca", now)
+}
+
+/// The sealed key of a locally created CA.
+pub(super) fn sealed_key(key: &StoredKey) -> &SealedKey {
+    match key {
+        StoredKey::Sealed(k) => k,
+        StoredKey::Reference(r) => panic!("a local CA has a key reference {r}"),
+    }
+}
+
+/// A CA loaded from its certificate and sealed key, the key's algorithm taken from the key.
+pub(super) fn load(
+    certificate_der: &[u8],
+    key: &SealedKey,
+    passphrase: Option<&SecretString>,
+) -> Result<Signer, SignerError> {
+    let plain = sealed::unseal(key, passphrase)?;
+    let pair = rcgen::KeyPair::try_from(plain.expose_secret())
+        .map_err(|e| SignerError::CorruptKey(e.to_string()))?;
+    let alg = keys::algorithm_of(&pair)?;
+    Signer::load(
+        certificate_der,
+        std::sync::Arc::new(LocalKey::new(pair, alg)),
+    )
+}
 
 /// A CA as created and as loaded.
 pub(super) struct TestCa {
@@ -31,7 +70,8 @@ pub(super) fn cas() -> &'static [TestCa] {
                     s.spawn(move || {
                         let new = create_ca(alg, &format!("Test CA {}", alg.as_str()), NOW, None)
                             .unwrap();
-                        let signer = Signer::load(&new.certificate_der, &new.key, None).unwrap();
+                        let signer =
+                            load(&new.certificate_der, sealed_key(&new.key), None).unwrap();
                         TestCa { alg, new, signer }
                     })
                 })

@@ -3,8 +3,9 @@
 use secrecy::SecretString;
 
 use super::fixtures::{ca, openssl, openssl_ok, rcgen_csr, Dir, DAY, NOW};
+use super::fixtures::{create_ca, load, sealed_key};
 use crate::model::{random_bytes, KeyAlgorithm};
-use crate::signer::{create_ca, SealedKey, Signer, SignerError};
+use crate::signer::{SealedKey, SignerError};
 use crate::x509::Csr;
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -19,10 +20,10 @@ fn an_encrypted_key_is_scrypt_aes256_pkcs8_that_openssl_opens_only_with_the_pass
 fn openssl_opens_only_with_the_passphrase(alg: KeyAlgorithm) {
     let pass = SecretString::from(PASSPHRASE);
     let new = create_ca(alg, "Sealed CA", NOW, Some(&pass)).unwrap();
-    assert!(new.key.encrypted);
+    assert!(sealed_key(&new.key).encrypted);
 
     let dir = Dir::new();
-    let enc = dir.write("enc.der", &new.key.der);
+    let enc = dir.write("enc.der", &sealed_key(&new.key).der);
     let cert = dir.write("ca.pem", &new.certificate_pem);
     let structure = openssl_ok(&["asn1parse", "-inform", "DER", "-in", &enc]);
     for needle in [
@@ -70,7 +71,7 @@ fn openssl_opens_only_with_the_passphrase(alg: KeyAlgorithm) {
 fn loading_an_encrypted_key_needs_the_right_passphrase() {
     let pass = SecretString::from(PASSPHRASE);
     let new = create_ca(KeyAlgorithm::Ed25519, "Sealed CA", NOW, Some(&pass)).unwrap();
-    let load = |p: Option<&SecretString>| Signer::load(&new.certificate_der, &new.key, p);
+    let load = |p: Option<&SecretString>| load(&new.certificate_der, sealed_key(&new.key), p);
 
     assert!(matches!(load(None), Err(SignerError::PassphraseRequired)));
     let wrong = SecretString::from("Correct horse battery staple");
@@ -102,12 +103,12 @@ fn a_key_that_is_not_the_certificates_is_refused() {
     let rsa = ca(KeyAlgorithm::Rsa2048);
     let rsa3072 = ca(KeyAlgorithm::Rsa3072);
     for (cert, key) in [
-        (&p256.new.certificate_der, &other_p256.key),
-        (&p256.new.certificate_der, &p384.new.key),
-        (&rsa.new.certificate_der, &rsa3072.new.key),
+        (&p256.new.certificate_der, sealed_key(&other_p256.key)),
+        (&p256.new.certificate_der, sealed_key(&p384.new.key)),
+        (&rsa.new.certificate_der, sealed_key(&rsa3072.new.key)),
     ] {
         assert!(
-            matches!(Signer::load(cert, key, None), Err(SignerError::KeyMismatch)),
+            matches!(load(cert, key, None), Err(SignerError::KeyMismatch)),
             "a foreign key was accepted"
         );
     }
@@ -116,11 +117,11 @@ fn a_key_that_is_not_the_certificates_is_refused() {
         encrypted: false,
     };
     assert!(matches!(
-        Signer::load(&p256.new.certificate_der, &garbage, None),
+        load(&p256.new.certificate_der, &garbage, None),
         Err(SignerError::CorruptKey(_))
     ));
     assert!(matches!(
-        Signer::load(b"not a certificate", &p256.new.key, None),
+        load(b"not a certificate", sealed_key(&p256.new.key), None),
         Err(SignerError::Certificate(_))
     ));
 }
@@ -129,7 +130,7 @@ fn a_key_that_is_not_the_certificates_is_refused() {
 fn debug_output_shows_no_key_material() {
     let ca = ca(KeyAlgorithm::EcdsaP256);
     // Bytes from the middle of the key, where the private scalar is, as hex and as Debug would list them.
-    let secret = &ca.new.key.der[36..44];
+    let secret = &sealed_key(&ca.new.key).der[36..44];
     let listed = format!("{secret:?}");
     let listed = listed.trim_matches(['[', ']']);
     for shown in [

@@ -2,10 +2,11 @@
 
 use secrecy::SecretString;
 
+use super::fixtures::load;
 use super::fixtures::{openssl_ok, rcgen_csr, Dir, DAY};
 use super::leaf::{check_fields, check_with_openssl, Expected, ExpectedCa};
 use crate::model::random_bytes;
-use crate::signer::{SealedKey, Signer, SignerError};
+use crate::signer::{SealedKey, SignerError};
 use crate::x509::Csr;
 
 /// An openssl-made P-256 CA: (certificate DER, PKCS#8 DER, certificate PEM).
@@ -76,7 +77,7 @@ fn a_ca_made_by_openssl_loads_and_issues_verifiable_certificates() {
         der: std::fs::read(enc).unwrap(),
         encrypted: true,
     };
-    let signer = Signer::load(&cert_der, &sealed, Some(&SecretString::from("imported"))).unwrap();
+    let signer = load(&cert_der, &sealed, Some(&SecretString::from("imported"))).unwrap();
 
     let now = x509_parser::parse_x509_certificate(&cert_der)
         .unwrap()
@@ -113,7 +114,7 @@ fn certificates_that_cannot_serve_as_this_ca_are_refused() {
         der: key,
         encrypted: false,
     };
-    match Signer::load(&cert, &sealed, None) {
+    match load(&cert, &sealed, None) {
         Err(SignerError::Certificate(m)) => assert!(m.contains("not a CA"), "{m}"),
         other => panic!("a CA:FALSE certificate gave {other:?}"),
     }
@@ -122,7 +123,7 @@ fn certificates_that_cannot_serve_as_this_ca_are_refused() {
         der: key,
         encrypted: false,
     };
-    match Signer::load(&cert, &sealed, None) {
+    match load(&cert, &sealed, None) {
         Err(SignerError::Certificate(m)) => assert!(m.contains("more than one OU"), "{m}"),
         other => panic!("a subject with two OUs gave {other:?}"),
     }
