@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod keyserver;
 pub mod metrics;
 pub mod model;
 pub mod service;

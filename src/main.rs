@@ -6,7 +6,9 @@ use tracing_subscriber::EnvFilter;
 fn main() -> std::process::ExitCode {
     let cli = mtls_ca::cli::Cli::parse();
     let default_level = match cli.command {
-        mtls_ca::cli::Command::Serve => "info,tokio_cron_scheduler=warn",
+        mtls_ca::cli::Command::Serve | mtls_ca::cli::Command::Signer { .. } => {
+            "info,tokio_cron_scheduler=warn"
+        }
         _ => "warn",
     };
     tracing_subscriber::fmt()

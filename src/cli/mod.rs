@@ -55,6 +55,14 @@ pub enum Command {
     /// The account's CAs: list, export, rotate, request/install an intermediate, import.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Run the signing service, the only process that holds CA keys (serve uses it with
+    /// MTLS_CA_SIGNER=remote:URL). Its keys: MTLS_CA_SIGNER=local (sealed in its own database,
+    /// MTLS_CA_DATABASE_URL) or pkcs11.
+    Signer {
+        /// Where to listen: unix:/path/to/socket.
+        #[arg(long, value_name = "URL")]
+        listen: String,
+    },
 }
 
 /// `zone ...`
@@ -115,6 +123,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(settings).await,
+        Command::Signer { listen } => {
+            crate::keyserver::run(&settings, &listen, shutdown_signal()).await
+        }
         Command::Migrate => {
             let database = db::Db::connect(&settings.database_url, pool(&settings)).await?;
             database.migrate().await.context("applying migrations")?;

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod credentials;
 pub mod crl;
 pub mod leases;
+pub mod signer_keys;
 pub mod zones;
 
 #[cfg(test)]

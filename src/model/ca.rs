@@ -88,6 +88,16 @@ impl KeyAlgorithm {
         }
     }
 
+    /// The OID of the signature algorithm a CA of this key signs with (RFC 5758, RFC 4055, RFC 8410).
+    pub fn signature_oid(self) -> &'static str {
+        match self {
+            Self::EcdsaP256 => "1.2.840.10045.4.3.2",
+            Self::EcdsaP384 => "1.2.840.10045.4.3.3",
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => "1.2.840.113549.1.1.11",
+            Self::Ed25519 => "1.3.101.112",
+        }
+    }
+
     /// The signature algorithm a CA of this key signs with, in Go's spelling (Cloudflare's `signature`).
     pub fn signature_name(self) -> &'static str {
         match self {

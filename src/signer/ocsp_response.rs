@@ -115,7 +115,7 @@ impl Signer {
         let signature = self.key.sign(SignKind::Ocsp, &tbs_der)?;
         let basic = BasicOcspResponse {
             tbs_response_data: tbs,
-            signature_algorithm: signature_algorithm(self.algorithm),
+            signature_algorithm: signature_algorithm(self.algorithm)?,
             signature: BitString::from_bytes(&signature).map_err(asn1)?,
             certs: None,
         };
@@ -138,24 +138,16 @@ pub(super) fn responder_key_hash(key_bits: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-/// The AlgorithmIdentifier of the signatures the CA key makes (RFC 5758, RFC 4055, RFC 8410).
-fn signature_algorithm(alg: KeyAlgorithm) -> AlgorithmIdentifierOwned {
-    const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-    const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-    const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-    const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-    let (oid, null_params) = match alg {
-        KeyAlgorithm::EcdsaP256 => (ECDSA_WITH_SHA256, false),
-        KeyAlgorithm::EcdsaP384 => (ECDSA_WITH_SHA384, false),
-        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096 => {
-            (SHA256_WITH_RSA, true)
-        }
-        KeyAlgorithm::Ed25519 => (ED25519, false),
-    };
-    AlgorithmIdentifierOwned {
-        oid,
-        parameters: null_params.then(|| Any::from(Null)),
-    }
+/// The AlgorithmIdentifier of the signatures the CA key makes; RSA's has NULL parameters.
+fn signature_algorithm(alg: KeyAlgorithm) -> Result<AlgorithmIdentifierOwned, SignerError> {
+    let rsa = matches!(
+        alg,
+        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096
+    );
+    Ok(AlgorithmIdentifierOwned {
+        oid: ObjectIdentifier::new(alg.signature_oid()).map_err(|e| asn1(e.into()))?,
+        parameters: rsa.then(|| Any::from(Null)),
+    })
 }
 
 fn generalized(unix: i64) -> Result<OcspGeneralizedTime, SignerError> {

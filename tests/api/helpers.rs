@@ -112,6 +112,38 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     db: Option<TestDb>,
+    /// The signer process holding the CA keys under `TEST_SIGNER=remote`.
+    pub signer: Option<crate::signers::SignerProcess>,
+}
+
+/// Settings with the custody `TEST_SIGNER` asks for, unless the test chose one; the signer process
+/// it needs (the one given, for a restart, or a new one).
+fn with_test_custody(
+    mut settings: Settings,
+    signer: Option<crate::signers::SignerProcess>,
+) -> (Settings, Option<crate::signers::SignerProcess>) {
+    use crate::signers::{test_signer, SignerProcess, TestSigner};
+    if settings.signer != "local" {
+        return (settings, signer);
+    }
+    match test_signer() {
+        TestSigner::Local => (settings, signer),
+        TestSigner::Pkcs11 => {
+            let var = |k: &str| {
+                std::env::var(k).unwrap_or_else(|_| panic!("TEST_SIGNER=pkcs11 needs {k}"))
+            };
+            settings.signer = "pkcs11".into();
+            settings.pkcs11_module = Some(var("MTLS_CA_PKCS11_MODULE").into());
+            settings.pkcs11_token = Some(var("MTLS_CA_PKCS11_TOKEN"));
+            settings.pkcs11_pin = Some(var("MTLS_CA_PKCS11_PIN").into());
+            (settings, signer)
+        }
+        TestSigner::Remote => {
+            let signer = signer.unwrap_or_else(SignerProcess::start);
+            settings.signer = signer.url();
+            (settings, Some(signer))
+        }
+    }
 }
 
 impl TestApp {
@@ -133,6 +165,15 @@ impl TestApp {
 
     /// An app with custom settings (the database must exist or be creatable).
     pub async fn start(settings: Settings, engine: Engine) -> TestApp {
+        Self::start_with_signer(settings, engine, None).await
+    }
+
+    async fn start_with_signer(
+        settings: Settings,
+        engine: Engine,
+        signer: Option<crate::signers::SignerProcess>,
+    ) -> TestApp {
+        let (settings, signer) = with_test_custody(settings, signer);
         let db_url = settings.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -174,6 +215,7 @@ impl TestApp {
             stop: Some(stop),
             task: Some(task),
             db: None,
+            signer,
         }
     }
 
@@ -210,7 +252,13 @@ impl TestApp {
     }
 
     /// Stops the server and hands back its database, kept for a restart.
-    async fn shutdown(mut self) -> Option<TestDb> {
+    async fn shutdown(self) -> Option<TestDb> {
+        self.shutdown_keeping_signer().await.0
+    }
+
+    async fn shutdown_keeping_signer(
+        mut self,
+    ) -> (Option<TestDb>, Option<crate::signers::SignerProcess>) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -219,7 +267,7 @@ impl TestApp {
                 .expect("server task")
                 .expect("server stopped cleanly");
         }
-        self.db.take()
+        (self.db.take(), self.signer.take())
     }
 
     /// Restarts on the same database: stop, then start a new app with the same settings.
@@ -230,8 +278,8 @@ impl TestApp {
             self.zone.clone(),
             self.token.clone(),
         );
-        let db = self.shutdown().await;
-        let mut app = Self::start(settings(&url), engine).await;
+        let (db, signer) = self.shutdown_keeping_signer().await;
+        let mut app = Self::start_with_signer(settings(&url), engine, signer).await;
         app.zone = zone;
         app.token = token;
         app.db = db;

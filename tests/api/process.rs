@@ -20,6 +20,9 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
 pub struct Home {
     pub dir: tempfile::TempDir,
     pub url: String,
+    /// The key custody of every command (`TEST_SIGNER`), and the signer process it may need.
+    custody: Vec<(String, String)>,
+    _signer: Option<crate::signers::SignerProcess>,
 }
 
 impl Home {
@@ -31,6 +34,7 @@ impl Home {
             .current_dir(home.dir.path())
             .env("MTLS_CA_DATABASE_URL", &home.url)
             .env_remove("MTLS_CA_KEY_PASSPHRASE")
+            .envs(home.custody.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("run mtls-ca init");
         assert!(
@@ -45,15 +49,35 @@ impl Home {
     pub fn empty() -> Home {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("ca.db").display());
-        Home { dir, url }
+        Self::at(dir, url)
+    }
+
+    /// A home with no database yet whose every command has the custody environment `custody`
+    /// (whatever `TEST_SIGNER` says).
+    pub fn with_custody(custody: Vec<(String, String)>) -> Home {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("ca.db").display());
+        Home {
+            dir,
+            url,
+            custody,
+            _signer: None,
+        }
+    }
+
+    fn at(dir: tempfile::TempDir, url: String) -> Home {
+        let (custody, signer) = crate::signers::custody_envs();
+        Home {
+            dir,
+            url,
+            custody,
+            _signer: signer,
+        }
     }
 
     /// A home whose commands use the database at `url`.
     pub fn with_url(url: &str) -> Home {
-        Home {
-            dir: tempfile::tempdir().expect("temp dir"),
-            url: url.to_owned(),
-        }
+        Self::at(tempfile::tempdir().expect("temp dir"), url.to_owned())
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -70,6 +94,7 @@ impl Home {
         }
         cmd.env_remove("RUST_LOG")
             .env("MTLS_CA_DATABASE_URL", &self.url)
+            .envs(self.custody.iter().map(|(k, v)| (k, v)))
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true);

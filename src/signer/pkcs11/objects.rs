@@ -60,6 +60,7 @@ pub(super) fn generate(
         Attribute::Sign(true),
         Attribute::Decrypt(false),
         Attribute::Derive(false),
+        Attribute::Unwrap(false),
     ]);
     let mechanism = if let Some(bits) = rsa_bits(alg) {
         public.extend([

@@ -210,7 +210,10 @@ impl CaKey for RemoteKey {
             .client
             .http
             .post(format!("{}/v1/sign/{}", self.client.base, kind.as_str()))
-            .query(&[("key", &self.key_ref)])
+            .query(&[
+                ("key", self.key_ref.as_str()),
+                ("algorithm", self.algorithm.as_str()),
+            ])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(tbs.to_vec());
         self.client.run(request, async |r| {

@@ -1,0 +1,379 @@
+//! Key custody from outside: CA keys made in a SoftHSM2 token (checked with OpenSC's pkcs11-tool)
+//! or held by a separate `mtls-ca signer` process, a database that holds no private key, openssl
+//! verifying what each signs, and issuance that answers 503 while the signer is down and recovers
+//! without a restart of `serve`.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::cli::openssl;
+use crate::helpers::*;
+use crate::process::*;
+use crate::signers::*;
+
+/// How many CAs of the database have private key bytes in their row.
+async fn private_keys_in(url: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(url)
+        .await
+        .expect("open the database");
+    let n = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM certificate_authorities WHERE private_key IS NOT NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    pool.close().await;
+    n
+}
+
+/// Issues a certificate through `server` and checks it with openssl against the trust bundle.
+async fn issue_and_verify(
+    home: &Home,
+    server: &Server,
+    zone: &str,
+    token: &str,
+    cn: &str,
+) -> Value {
+    let (status, body) = server
+        .issue(zone, &[("authorization", &format!("Bearer {token}"))], cn)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let bundle = server
+        .client
+        .get(format!("{}/pki/bundle.pem", server.base))
+        .send()
+        .await
+        .expect("bundle")
+        .text()
+        .await
+        .expect("text");
+    std::fs::write(home.path("bundle.pem"), bundle).expect("w");
+    let cert = body["result"]["certificate"].as_str().expect("certificate");
+    std::fs::write(home.path(&format!("{cn}.pem")), cert).expect("w");
+    let out = openssl(
+        &[
+            "verify",
+            "-purpose",
+            "sslclient",
+            "-CAfile",
+            "bundle.pem",
+            &format!("{cn}.pem"),
+        ],
+        home.dir.path(),
+    );
+    assert!(out.status.success(), "openssl verify: {out:?}");
+    body["result"].clone()
+}
+
+async fn zone_and_token(home: &Home) -> (String, String) {
+    let zone = last_line(&home.ok(&["zone", "create", "custody.example"]).await).to_owned();
+    let token = home
+        .ok(&[
+            "token",
+            "create",
+            "--name",
+            "custody",
+            "--permission",
+            "write",
+        ])
+        .await;
+    (zone, last_line(&token).to_owned())
+}
+
+#[tokio::test]
+async fn keys_made_in_a_pkcs11_token_are_sensitive_never_extractable_and_not_in_the_database() {
+    if !have_softhsm() {
+        return;
+    }
+    let hsm = SoftHsm::new();
+    let mut homes = Vec::new();
+    for alg in ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519"] {
+        let mut envs = hsm.envs();
+        envs.push(("MTLS_CA_KEY_ALGORITHM".into(), alg.into()));
+        let home = Home::with_custody(envs);
+        home.ok(&["init"]).await;
+        assert_eq!(
+            private_keys_in(&home.url).await,
+            0,
+            "{alg}: a private key in the database"
+        );
+        homes.push((alg, home));
+    }
+    let objects = hsm.private_key_objects();
+    let blocks: Vec<&str> = objects.split("Private Key Object").skip(1).collect();
+    assert_eq!(blocks.len(), 4, "{objects}");
+    for block in &blocks {
+        for needle in [
+            "sensitive",
+            "always sensitive",
+            "never extractable",
+            "local",
+        ] {
+            assert!(
+                block.contains(needle),
+                "a key object lacks {needle:?}: {block}"
+            );
+        }
+        assert!(
+            !block.contains("unwrap") && !block.contains("decrypt"),
+            "{block}"
+        );
+    }
+    for (alg, home) in &homes {
+        let server = home.serve().await;
+        let (zone, token) = zone_and_token(home).await;
+        let cert = issue_and_verify(home, &server, &zone, &token, "hsm-client").await;
+        assert_eq!(cert["status"], "active", "{alg}");
+        if *alg == "ecdsa-p256" {
+            // Rotation and a requested intermediate make their keys in the token too; a key from
+            // outside is refused with what to do instead.
+            let rotated = last_line(&home.ok(&["ca", "rotate"]).await).to_owned();
+            let csr = home.path("int.csr");
+            home.ok(&[
+                "ca",
+                "request",
+                "--subject",
+                "/CN=HSM intermediate",
+                "--csr-out",
+                csr.to_str().expect("utf-8"),
+            ])
+            .await;
+            assert_eq!(private_keys_in(&home.url).await, 0);
+            assert_eq!(
+                hsm.private_key_objects()
+                    .matches("Private Key Object")
+                    .count(),
+                6
+            );
+            let out = openssl(
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    "k.pem",
+                    "-subj",
+                    "/CN=Outside CA",
+                    "-days",
+                    "365",
+                    "-out",
+                    "outside.pem",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+                ],
+                home.dir.path(),
+            );
+            assert!(out.status.success(), "{out:?}");
+            let refusal = home
+                .fails_with(
+                    &["ca", "import", "--cert", "outside.pem", "--key", "k.pem"],
+                    &[],
+                )
+                .await;
+            assert!(refusal.contains("PKCS#11 token"), "{refusal}");
+            drop(server);
+            let server = home.serve().await;
+            let cert = issue_and_verify(home, &server, &zone, &token, "after-rotation").await;
+            assert_eq!(cert["certificate_authority"]["id"], rotated.as_str());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_remote_signer_alone_holds_the_keys_and_logs_what_it_signs() {
+    let signer = SignerProcess::start();
+    let home = Home::with_custody(vec![("MTLS_CA_SIGNER".into(), signer.url())]);
+    home.ok(&["init"]).await;
+    let server = home.serve().await;
+    let (zone, token) = zone_and_token(&home).await;
+    let cert = issue_and_verify(&home, &server, &zone, &token, "remote-client").await;
+    let ca_id = cert["certificate_authority"]["id"]
+        .as_str()
+        .expect("ca id")
+        .to_owned();
+
+    // The CA service's database names the key; the signer's holds it, and nowhere else has it.
+    assert_eq!(private_keys_in(&home.url).await, 0);
+    let keys = sqlx::SqlitePool::connect(&signer.db_url)
+        .await
+        .expect("signer db");
+    let stored: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT id, private_key FROM signer_keys")
+        .fetch_all(&keys)
+        .await
+        .expect("signer keys");
+    keys.close().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, ca_id);
+    let pkcs8 = &stored[0].1;
+    // The P-256 private scalar sits at bytes 36..68 of the PKCS#8 rcgen writes.
+    let scalar = &pkcs8[36..68];
+    for file in std::fs::read_dir(home.dir.path()).expect("home") {
+        let path = file.expect("entry").path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !bytes.windows(scalar.len()).any(|w| w == scalar),
+            "{} holds the CA's private key",
+            path.display()
+        );
+    }
+    // One audit line per signature, naming what was signed and never the key.
+    let serial = cert["serial_number"]
+        .as_str()
+        .expect("serial")
+        .to_lowercase();
+    let log = signer.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("kind=\"certificate\"") || l.contains("kind=certificate"))
+        .unwrap_or_else(|| panic!("no audit line for the certificate: {log}"));
+    assert!(
+        line.contains(&serial) && line.contains("CN=remote-client") && line.contains(&ca_id),
+        "{line}"
+    );
+    assert!(
+        !log.contains(&hex::encode(scalar)),
+        "the signer logged key material"
+    );
+
+    let rotated = last_line(&home.ok(&["ca", "rotate"]).await).to_owned();
+    drop(server);
+    let server = home.serve().await;
+    let again = issue_and_verify(&home, &server, &zone, &token, "after-rotation").await;
+    assert_eq!(again["certificate_authority"]["id"], rotated.as_str());
+    assert_eq!(private_keys_in(&home.url).await, 0);
+}
+
+#[tokio::test]
+async fn issuance_answers_503_while_the_signer_is_down_and_recovers_without_a_restart() {
+    let mut signer = SignerProcess::start();
+    let home = Home::with_custody(vec![("MTLS_CA_SIGNER".into(), signer.url())]);
+    home.ok(&["init"]).await;
+    let server = std::sync::Arc::new(home.serve_with(&[("MTLS_CA_WORKER_INTERVAL", "1")]).await);
+    let (zone, token) = zone_and_token(&home).await;
+    let auth = format!("Bearer {token}");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let (server, zone, auth, stop) = (server.clone(), zone.clone(), auth.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let res = server
+                        .client
+                        .post(format!("{}/client/v4/zones/{zone}/client_certificates", server.base))
+                        .header("authorization", &auth)
+                        .timeout(Duration::from_secs(30))
+                        .json(&json!({"csr": csr_p256(&format!("load-{i}-{n}")), "validity_days": 30}))
+                        .send()
+                        .await
+                        .expect("request");
+                    let retry = res.headers().get("retry-after").is_some();
+                    let (status, body) = json_of(res).await;
+                    seen.push((status, retry, body));
+                }
+                seen
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    signer.kill();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Reads, the CRL and the CA certificate do not need the signer.
+    let (status, list) = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/zones/{zone}/client_certificates"),
+            &token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let ca = home.ok(&["ca", "list", "--json"]).await;
+    let ca: Value = serde_json::from_str(ca.lines().next().expect("a CA")).expect("json");
+    let ca_id = ca["id"].as_str().expect("id").to_owned();
+    let crl = server
+        .client
+        .get(format!("{}/pki/{ca_id}/crl", server.base))
+        .send()
+        .await
+        .expect("crl");
+    assert_eq!(crl.status(), StatusCode::OK);
+    signer.restart();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut results = Vec::new();
+    for task in load {
+        results.extend(task.await.expect("load task"));
+    }
+    let ok: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.0 == StatusCode::OK)
+        .map(|r| &r.2)
+        .collect();
+    let down: Vec<&(StatusCode, bool, Value)> = results
+        .iter()
+        .filter(|r| r.0 == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    for (status, _, body) in &results {
+        assert!(
+            *status == StatusCode::OK || *status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status}: {body}"
+        );
+    }
+    assert!(
+        !down.is_empty(),
+        "no issuance was refused while the signer was down"
+    );
+    for (_, retry, body) in &down {
+        assert!(*retry, "a 503 without Retry-After");
+        assert_eq!(body["errors"][0]["code"], 1501, "{body}");
+        assert_eq!(body["success"], false);
+    }
+    // Issuance works again, and every acknowledged certificate is there.
+    let last = results
+        .iter()
+        .rev()
+        .take(4)
+        .filter(|r| r.0 == StatusCode::OK)
+        .count();
+    assert!(
+        last > 0,
+        "issuance did not recover after the signer came back: {}",
+        server.log()
+    );
+    for cert in ok {
+        let id = cert["result"]["id"].as_str().expect("id");
+        let (status, got) = server
+            .call(
+                reqwest::Method::GET,
+                &format!("/zones/{zone}/client_certificates/{id}"),
+                &token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["result"]["certificate"], cert["result"]["certificate"]);
+    }
+    let count = server
+        .call(
+            reqwest::Method::GET,
+            &format!("/zones/{zone}/client_certificates?per_page=1"),
+            &token,
+        )
+        .await
+        .1["result_info"]["total_count"]
+        .as_i64()
+        .expect("total_count");
+    assert_eq!(
+        count as usize,
+        results.iter().filter(|r| r.0 == StatusCode::OK).count()
+    );
+}
