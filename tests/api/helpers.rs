@@ -113,16 +113,46 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     db: Option<TestDb>,
     /// The signer process holding the CA keys under `TEST_SIGNER=remote`.
-    pub signer: Option<crate::signers::SignerProcess>,
+    pub signer: Option<std::sync::Arc<crate::signers::SignerProcess>>,
+}
+
+/// The signer process of the apps on `database_url`, started for the first of them and stopped
+/// with the last.
+fn shared_signer(database_url: &str) -> std::sync::Arc<crate::signers::SignerProcess> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
+    static SIGNERS: OnceLock<Mutex<HashMap<String, Weak<crate::signers::SignerProcess>>>> =
+        OnceLock::new();
+    let mut all = SIGNERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(live) = all.get(database_url).and_then(Weak::upgrade) {
+        return live;
+    }
+    // Its keys stay in a folder named after the database, so an app started on it after the
+    // others stopped gets a signer with the same keys.
+    let name = hex::encode(
+        &ring::digest::digest(&ring::digest::SHA256, database_url.as_bytes()).as_ref()[..8],
+    );
+    let root = std::env::temp_dir()
+        .join(format!("mtls-ca-test-signers-{}", std::process::id()))
+        .join(name);
+    let signer = Arc::new(crate::signers::SignerProcess::start_in(root));
+    all.insert(database_url.to_owned(), Arc::downgrade(&signer));
+    signer
 }
 
 /// Settings with the custody `TEST_SIGNER` asks for, unless the test chose one; the signer process
 /// it needs (the one given, for a restart, or a new one).
 fn with_test_custody(
     mut settings: Settings,
-    signer: Option<crate::signers::SignerProcess>,
-) -> (Settings, Option<crate::signers::SignerProcess>) {
-    use crate::signers::{test_signer, SignerProcess, TestSigner};
+    signer: Option<std::sync::Arc<crate::signers::SignerProcess>>,
+) -> (
+    Settings,
+    Option<std::sync::Arc<crate::signers::SignerProcess>>,
+) {
+    use crate::signers::{test_signer, TestSigner};
     if settings.signer != "local" {
         return (settings, signer);
     }
@@ -139,7 +169,8 @@ fn with_test_custody(
             (settings, signer)
         }
         TestSigner::Remote => {
-            let signer = signer.unwrap_or_else(SignerProcess::start);
+            // Every app on one database (replicas, restarts) shares one signer.
+            let signer = signer.unwrap_or_else(|| shared_signer(&settings.database_url));
             settings.signer = signer.url();
             (settings, Some(signer))
         }
@@ -171,7 +202,7 @@ impl TestApp {
     async fn start_with_signer(
         settings: Settings,
         engine: Engine,
-        signer: Option<crate::signers::SignerProcess>,
+        signer: Option<std::sync::Arc<crate::signers::SignerProcess>>,
     ) -> TestApp {
         let (settings, signer) = with_test_custody(settings, signer);
         let db_url = settings.database_url.clone();
@@ -258,7 +289,10 @@ impl TestApp {
 
     async fn shutdown_keeping_signer(
         mut self,
-    ) -> (Option<TestDb>, Option<crate::signers::SignerProcess>) {
+    ) -> (
+        Option<TestDb>,
+        Option<std::sync::Arc<crate::signers::SignerProcess>>,
+    ) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

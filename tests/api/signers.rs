@@ -109,7 +109,9 @@ impl SoftHsm {
 
 /// `mtls-ca signer` on a unix socket in its own folder, with its own database; killed on drop.
 pub struct SignerProcess {
-    pub dir: tempfile::TempDir,
+    /// Its folder: socket, key database, logs.
+    pub root: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
     pub socket: PathBuf,
     pub db_url: String,
     envs: Vec<(String, String)>,
@@ -126,10 +128,27 @@ impl SignerProcess {
     /// A signer with extra environment (a token's, say).
     pub fn start_with(envs: Vec<(String, String)>) -> SignerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        let socket = dir.path().join("signer.sock");
-        let db_url = format!("sqlite://{}", dir.path().join("signer-keys.db").display());
+        let root = dir.path().to_owned();
+        Self::start_at(root, Some(dir), envs)
+    }
+
+    /// A signer whose folder (and so its keys) outlives it: another one started on `root` later
+    /// holds the same keys.
+    pub fn start_in(root: PathBuf) -> SignerProcess {
+        std::fs::create_dir_all(&root).expect("signer folder");
+        Self::start_at(root, None, Vec::new())
+    }
+
+    fn start_at(
+        root: PathBuf,
+        tmp: Option<tempfile::TempDir>,
+        envs: Vec<(String, String)>,
+    ) -> SignerProcess {
+        let socket = root.join("signer.sock");
+        let db_url = format!("sqlite://{}", root.join("signer-keys.db").display());
         let mut signer = SignerProcess {
-            dir,
+            root,
+            _tmp: tmp,
             socket,
             db_url,
             envs,
@@ -148,7 +167,7 @@ impl SignerProcess {
     /// The signer's log so far (every run).
     pub fn log(&self) -> String {
         (1..=self.runs)
-            .map(|n| std::fs::read_to_string(self.dir.path().join(format!("signer-{n}.log"))))
+            .map(|n| std::fs::read_to_string(self.root.join(format!("signer-{n}.log"))))
             .filter_map(Result::ok)
             .collect()
     }
@@ -165,7 +184,7 @@ impl SignerProcess {
     pub fn restart(&mut self) {
         self.kill();
         self.runs += 1;
-        let log = std::fs::File::create(self.dir.path().join(format!("signer-{}.log", self.runs)))
+        let log = std::fs::File::create(self.root.join(format!("signer-{}.log", self.runs)))
             .expect("log");
         let mut cmd = Command::new(BIN);
         for (name, _) in std::env::vars_os() {
@@ -175,7 +194,7 @@ impl SignerProcess {
         }
         let listen = format!("unix:{}", self.socket.display());
         cmd.args(["signer", "--listen", &listen])
-            .current_dir(self.dir.path())
+            .current_dir(&self.root)
             .env_remove("RUST_LOG")
             .env("MTLS_CA_DATABASE_URL", &self.db_url)
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
