@@ -377,3 +377,107 @@ async fn issuance_answers_503_while_the_signer_is_down_and_recovers_without_a_re
         results.iter().filter(|r| r.0 == StatusCode::OK).count()
     );
 }
+
+/// The signer protocol spoken directly on the socket (HTTP/2, as `serve` speaks it).
+fn signer_client(signer: &SignerProcess) -> reqwest::Client {
+    reqwest::Client::builder()
+        .unix_socket(signer.socket.clone())
+        .http2_prior_knowledge()
+        .build()
+        .expect("client")
+}
+
+/// The TBSCertificate of a self-signed P-256 certificate, CA or not, for a key of its own.
+fn foreign_tbs(ca: bool) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["x.example".to_owned()]).expect("params");
+    if ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
+    let cert = params.self_signed(&key).expect("cert");
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.der()).expect("parse");
+    parsed.tbs_certificate.as_ref().to_vec()
+}
+
+#[tokio::test]
+async fn the_signer_signs_only_well_formed_requests_of_its_kinds() {
+    let signer = SignerProcess::start();
+    let client = signer_client(&signer);
+    let base = "http://signer";
+    let created: Value = client
+        .post(format!("{base}/v1/keys"))
+        .json(&json!({"algorithm": "ecdsa-p256", "label": "test-ca-1"}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let key_ref = created["key_ref"].as_str().expect("key_ref").to_owned();
+    let sign = |kind: &str, body: Vec<u8>, key: &str| {
+        client
+            .post(format!("{base}/v1/sign/{kind}"))
+            .query(&[("key", key)])
+            .body(body)
+            .send()
+    };
+    let refused = |res: reqwest::Response| async move {
+        let status = res.status();
+        let body: Value = res.json().await.expect("a JSON failure");
+        (status, body)
+    };
+    for (kind, body, why) in [
+        ("certificate", b"not DER".to_vec(), "not a well-formed"),
+        ("bogus", foreign_tbs(false), "not a kind"),
+        ("certificate", foreign_tbs(true), "may not be a CA"),
+        ("ca-certificate", foreign_tbs(true), "for this key"),
+        ("ca-request", foreign_tbs(false), "not a well-formed"),
+        ("ocsp", foreign_tbs(false), "not a well-formed"),
+        ("certificate", vec![0x30; 70 * 1024], "more than"),
+    ] {
+        let (status, body) = refused(sign(kind, body, &key_ref).await.expect("send")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind}: {body}");
+        assert_eq!(body["error"], "refused");
+        assert!(
+            body["message"].as_str().expect("message").contains(why),
+            "{kind}: {body}"
+        );
+    }
+    let (status, body) = refused(
+        sign("certificate", foreign_tbs(false), "no-such-key")
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // An end-entity certificate's TBS is signed, and the signature verifies with the key's public half.
+    let tbs = foreign_tbs(false);
+    let res = sign("certificate", tbs.clone(), &key_ref)
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::OK);
+    let signature = res.bytes().await.expect("signature");
+    let public = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        created["public_key"].as_str().expect("public_key"),
+    )
+    .expect("b64");
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, public)
+        .verify(&tbs, &signature)
+        .expect("the signer's signature verifies");
+    assert!(signer.log().contains("action=\"sign\""), "{}", signer.log());
+
+    // A signer never keeps its keys in a CA service's database.
+    let home = Home::new();
+    let socket = home.path("s.sock");
+    let out = std::process::Command::new(BIN)
+        .args(["signer", "--listen", &format!("unix:{}", socket.display())])
+        .env("MTLS_CA_DATABASE_URL", &home.url)
+        .env_remove("MTLS_CA_SIGNER")
+        .output()
+        .expect("run signer");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("CA service's database"), "{stderr}");
+}
