@@ -24,3 +24,5 @@ cargo bench -q --bench rotation
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   cargo bench -q --bench rotation -- --database-url "$BENCH_DATABASE_URL"
 fi
+echo "### key custody: local, SoftHSM2 (pkcs11) and a remote signer on a unix socket, alternating"
+cargo bench -q --bench issuance -- --requests 4000 --runs 3 --signers local,pkcs11,remote

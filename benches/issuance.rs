@@ -2,13 +2,17 @@
 //! certificates/s and p50/p99 latency per run, then the median of the runs.
 //!
 //! `cargo bench --bench issuance -- [--requests N] [--concurrency C] [--runs R] [--batch-size B]
-//!  [--database-url URL]` — SQLite in a temp folder by default; with a `postgres://` URL each run
-//! gets a fresh database created next to the one the URL names.
+//!  [--database-url URL] [--signers local,pkcs11,remote]` — SQLite in a temp folder by default;
+//! with a `postgres://` URL each run gets a fresh database created next to the one the URL names.
+//! With several signers (key custodies) the runs alternate between them, and the added p50/p99
+//! latency of each against the first is printed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+#[path = "common/custody.rs"]
+mod custody;
 
 use clap::Parser;
 use common::fresh_database;
@@ -34,6 +38,10 @@ struct Args {
     /// `postgres://...` to benchmark Postgres; SQLite otherwise.
     #[arg(long)]
     database_url: Option<String>,
+    /// Who holds the CA key, comma-separated: local, pkcs11 (a SoftHSM2 token), remote (an
+    /// `mtls-ca signer` on a unix socket).
+    #[arg(long, default_value = "local", value_delimiter = ',')]
+    signers: Vec<String>,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -54,9 +62,9 @@ fn csr(i: usize) -> anyhow::Result<String> {
     Ok(params.serialize_request(&key)?.pem()?)
 }
 
-async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResult> {
+async fn one_run(args: &Args, signer: &str, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResult> {
     let dir = tempfile::tempdir()?;
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: fresh_database(args.database_url.as_deref(), dir.path()).await?,
         listen: "127.0.0.1:0".parse()?,
         worker_interval: 3600,
@@ -64,6 +72,7 @@ async fn one_run(args: &Args, csrs: Arc<Vec<String>>) -> anyhow::Result<RunResul
         db_max_connections: 16,
         ..Settings::default()
     };
+    let _custody = custody::apply(signer, &mut settings, dir.path())?;
     let app = App::build(settings).await?;
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
@@ -153,9 +162,17 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The token is made, and this process pointed at it, before the runtime starts its threads.
+    let hsm = tempfile::tempdir()?;
+    if args.signers.iter().any(|s| s == "pkcs11") {
+        custody::softhsm_token(hsm.path())?;
+    }
+    tokio::runtime::Runtime::new()?.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let engine = if args.database_url.is_some() {
         "postgres"
     } else {
@@ -163,30 +180,46 @@ async fn main() -> anyhow::Result<()> {
     };
     let csrs = Arc::new((0..64).map(csr).collect::<anyhow::Result<Vec<_>>>()?);
     println!(
-        "issuance over HTTP: engine={engine} CA=ecdsa-p256 CSR=p256 concurrency={} requests={} batch_size={}",
-        args.concurrency, args.requests, args.batch_size
+        "issuance over HTTP: engine={engine} CA=ecdsa-p256 CSR=p256 concurrency={} requests={} batch_size={} signers={}",
+        args.concurrency,
+        args.requests,
+        args.batch_size,
+        args.signers.join(",")
     );
-    let mut rates = Vec::new();
-    let mut p50s = Vec::new();
-    let mut p99s = Vec::new();
+    let mut results: Vec<Vec<RunResult>> = args.signers.iter().map(|_| Vec::new()).collect();
     for run in 1..=args.runs {
-        let r = one_run(&args, csrs.clone()).await?;
-        println!(
-            "run {run}: {:.0} certificates/s  p50 {:.2} ms  p99 {:.2} ms",
-            r.per_second,
-            r.p50.as_secs_f64() * 1e3,
-            r.p99.as_secs_f64() * 1e3
-        );
-        rates.push(r.per_second);
-        p50s.push(r.p50.as_secs_f64() * 1e3);
-        p99s.push(r.p99.as_secs_f64() * 1e3);
+        for (signer, out) in args.signers.iter().zip(&mut results) {
+            let r = one_run(&args, signer, csrs.clone()).await?;
+            println!(
+                "run {run} {signer}: {:.0} certificates/s  p50 {:.2} ms  p99 {:.2} ms",
+                r.per_second,
+                r.p50.as_secs_f64() * 1e3,
+                r.p99.as_secs_f64() * 1e3
+            );
+            out.push(r);
+        }
     }
-    println!(
-        "median of {}: {:.0} certificates/s  p50 {:.2} ms  p99 {:.2} ms",
-        args.runs,
-        median(rates),
-        median(p50s),
-        median(p99s)
-    );
+    let mut baseline = None;
+    for (signer, runs) in args.signers.iter().zip(&results) {
+        let rate = median(runs.iter().map(|r| r.per_second).collect());
+        let p50 = median(runs.iter().map(|r| r.p50.as_secs_f64() * 1e3).collect());
+        let p99 = median(runs.iter().map(|r| r.p99.as_secs_f64() * 1e3).collect());
+        print!(
+            "median of {} {signer}: {rate:.0} certificates/s  p50 {p50:.2} ms  p99 {p99:.2} ms",
+            args.runs
+        );
+        match baseline {
+            None => {
+                baseline = Some((signer.clone(), rate, p50, p99));
+                println!();
+            }
+            Some((ref base, r0, p50_0, p99_0)) => println!(
+                "  ({:.2}x of {base}; added p50 {:+.2} ms, p99 {:+.2} ms)",
+                rate / r0,
+                p50 - p50_0,
+                p99 - p99_0
+            ),
+        }
+    }
     Ok(())
 }
