@@ -45,13 +45,15 @@ pub struct CaRecord {
 }
 
 /// Where a CA's key is: sealed in the row (`local`), or named by `key_ref` (held elsewhere).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, FromRow)]
 pub struct KeyColumns {
     /// Who holds the key.
+    #[sqlx(rename = "key_custody", try_from = "String")]
     pub custody: Custody,
     /// `local`: the sealed key, PKCS#8 or EncryptedPrivateKeyInfo DER; otherwise `None`.
     pub private_key: Option<Vec<u8>>,
     /// Whether `private_key` is encrypted.
+    #[sqlx(rename = "key_encrypted")]
     pub encrypted: bool,
     /// `pkcs11` and `remote`: the key's reference; `local`: `None`.
     pub key_ref: Option<String>,
@@ -148,27 +150,13 @@ pub async fn list(db: &Db, account_id: &str) -> DbResult<Vec<CaRecord>> {
 
 /// Where a CA's key is.
 pub async fn key_of(db: &Db, ca_id: &str) -> DbResult<Option<KeyColumns>> {
-    let row: Option<(String, Option<Vec<u8>>, bool, Option<String>)> = db_run!(db, |pool| Ok::<
-        _,
-        DbError,
-    >(
-        sqlx::query_as::<_, (String, Option<Vec<u8>>, bool, Option<String>)>(
-            "SELECT key_custody, private_key, key_encrypted, key_ref FROM certificate_authorities \
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, KeyColumns>(
+        "SELECT key_custody, private_key, key_encrypted, key_ref FROM certificate_authorities \
          WHERE id = $1"
-        )
-        .bind(ca_id)
-        .fetch_optional(pool)
-        .await?
-    ))?;
-    row.map(|(custody, private_key, encrypted, key_ref)| {
-        Ok(KeyColumns {
-            custody: custody.parse()?,
-            private_key,
-            encrypted,
-            key_ref,
-        })
-    })
-    .transpose()
+    )
+    .bind(ca_id)
+    .fetch_optional(pool)
+    .await?))
 }
 
 /// Replaces an unencrypted CA key by its encrypted form; false when it was encrypted meanwhile.
