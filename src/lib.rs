@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod model;
 pub mod service;
 pub mod signer;
+pub mod tls;
 pub mod worker;
 pub mod x509;

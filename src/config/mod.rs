@@ -64,6 +64,13 @@ pub struct Settings {
     pub pkcs11_pin: Option<SecretString>,
     /// A file holding the token's user PIN (trailing newline ignored).
     pub pkcs11_pin_file: Option<PathBuf>,
+    /// The signer link over https: this end's certificate (PEM; `serve`: its client certificate,
+    /// `signer`: its server certificate).
+    pub signer_tls_cert: Option<PathBuf>,
+    /// This end's private key (PEM).
+    pub signer_tls_key: Option<PathBuf>,
+    /// The CA the other end's certificate must be issued by (PEM).
+    pub signer_ca: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -88,6 +95,9 @@ impl Default for Settings {
             pkcs11_token: None,
             pkcs11_pin: None,
             pkcs11_pin_file: None,
+            signer_tls_cert: None,
+            signer_tls_key: None,
+            signer_ca: None,
         }
     }
 }
@@ -207,9 +217,15 @@ impl Settings {
             Custody::Local => CustodyConfig::Local {
                 passphrase: self.key_passphrase.clone(),
             },
-            Custody::Remote => CustodyConfig::Remote {
-                url: self.signer["remote:".len()..].to_owned(),
-            },
+            Custody::Remote => {
+                let url = self.signer["remote:".len()..].to_owned();
+                let tls = if url.starts_with("https://") {
+                    Some(self.signer_tls()?)
+                } else {
+                    None
+                };
+                CustodyConfig::Remote { url, tls }
+            }
             Custody::Pkcs11 => {
                 let module = self.pkcs11_module.clone().context(
                     "MTLS_CA_SIGNER=pkcs11 needs MTLS_CA_PKCS11_MODULE (the module's .so)",
@@ -231,6 +247,20 @@ impl Settings {
                 };
                 CustodyConfig::Pkcs11 { module, token, pin }
             }
+        })
+    }
+
+    /// The three files of the signer link's mutual TLS, all required.
+    pub fn signer_tls(&self) -> anyhow::Result<crate::tls::MutualTls> {
+        let need = |v: &Option<PathBuf>, name: &str| {
+            v.clone().with_context(|| {
+                format!("a signer over https needs {name} (and MTLS_CA_SIGNER_TLS_CERT, MTLS_CA_SIGNER_TLS_KEY, MTLS_CA_SIGNER_CA)")
+            })
+        };
+        Ok(crate::tls::MutualTls {
+            cert: need(&self.signer_tls_cert, "MTLS_CA_SIGNER_TLS_CERT")?,
+            key: need(&self.signer_tls_key, "MTLS_CA_SIGNER_TLS_KEY")?,
+            peer_ca: need(&self.signer_ca, "MTLS_CA_SIGNER_CA")?,
         })
     }
 

@@ -58,8 +58,30 @@ pub async fn run(
     listen: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let Endpoint::Unix(path) = Endpoint::parse(listen)?;
+    let endpoint = Endpoint::parse(listen)?;
+    // TLS files are checked before any key is touched.
+    let tls = match &endpoint {
+        Endpoint::Https { .. } => Some(settings.signer_tls()?.server_config()?),
+        Endpoint::Unix(_) => None,
+    };
     let store = Arc::new(open_store(settings).await?);
+    let router = routes::router(store);
+    let path = match (endpoint, tls) {
+        (Endpoint::Unix(path), _) => path,
+        (Endpoint::Https { authority }, config) => {
+            let config = config.context("TLS settings")?;
+            let tcp = tokio::net::TcpListener::bind(&authority)
+                .await
+                .with_context(|| format!("listening on {authority}"))?;
+            tracing::info!(listen = %tcp.local_addr()?, signer = %settings.signer, "signer listening (mutual TLS)");
+            let listener = crate::tls::TlsListener::new(tcp, config)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .context("signer server")?;
+            return Ok(());
+        }
+    };
     // A socket left by a signer that died is replaced; anything else at the path is not.
     if let Ok(meta) = std::fs::symlink_metadata(&path) {
         use std::os::unix::fs::FileTypeExt;
@@ -79,7 +101,7 @@ pub async fn run(
             .with_context(|| format!("restricting {}", path.display()))?;
     }
     tracing::info!(socket = %path.display(), signer = %settings.signer, "signer listening");
-    axum::serve(listener, routes::router(store))
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .context("signer server")?;

@@ -71,6 +71,8 @@ pub enum CustodyConfig {
     Remote {
         /// `unix:/path` or `https://host:port`.
         url: String,
+        /// For `https://`: this end's certificate and key, and the signer's CA.
+        tls: Option<crate::tls::MutualTls>,
     },
 }
 
@@ -86,7 +88,11 @@ impl fmt::Debug for CustodyConfig {
                 .field("module", module)
                 .field("token", token)
                 .finish_non_exhaustive(),
-            Self::Remote { url } => f.debug_struct("Remote").field("url", url).finish(),
+            Self::Remote { url, tls } => f
+                .debug_struct("Remote")
+                .field("url", url)
+                .field("tls", tls)
+                .finish(),
         }
     }
 }
@@ -112,6 +118,8 @@ pub fn open_custody(config: &CustodyConfig) -> Result<Arc<dyn KeyCustody>, Signe
         CustodyConfig::Pkcs11 { module, token, pin } => {
             Arc::new(pkcs11::Pkcs11Custody::open(module, token, pin)?)
         }
-        CustodyConfig::Remote { url } => Arc::new(remote::RemoteCustody::new(url)?),
+        CustodyConfig::Remote { url, tls } => {
+            Arc::new(remote::RemoteCustody::new(url, tls.as_ref())?)
+        }
     })
 }

@@ -481,3 +481,147 @@ async fn the_signer_signs_only_well_formed_requests_of_its_kinds() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("CA service's database"), "{stderr}");
 }
+
+/// A CA and certificates issued by it with openssl in `dir`: `NAME.pem`/`NAME.key` for each of
+/// `leaves` (name, extendedKeyUsage).
+fn openssl_pki(dir: &std::path::Path, ca: &str, leaves: &[(&str, &str)]) {
+    let run = |args: &[&str]| {
+        let out = openssl(args, dir);
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &format!("{ca}.key"),
+        "-out",
+        &format!("{ca}.pem"),
+        "-days",
+        "30",
+        "-subj",
+        &format!("/CN={ca}"),
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    for (name, eku) in leaves {
+        run(&[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={name}"),
+        ]);
+        let ext = format!("{name}.ext");
+        std::fs::write(dir.join(&ext), format!(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage={eku}\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        )).expect("ext");
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            &ext,
+            "-out",
+            &format!("{name}.pem"),
+        ]);
+    }
+}
+
+#[tokio::test]
+async fn a_signer_over_mutual_tls_serves_only_clients_with_a_certificate_of_its_ca() {
+    let pki = tempfile::tempdir().expect("dir");
+    let d = pki.path();
+    openssl_pki(
+        d,
+        "link-ca",
+        &[("signer", "serverAuth"), ("serve", "clientAuth")],
+    );
+    openssl_pki(d, "other-ca", &[("intruder", "clientAuth")]);
+    let file = |n: &str| d.join(n).display().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let authority = format!("127.0.0.1:{port}");
+    let tls = |cert: &str, key: &str| {
+        vec![
+            ("MTLS_CA_SIGNER_TLS_CERT".to_owned(), file(cert)),
+            ("MTLS_CA_SIGNER_TLS_KEY".to_owned(), file(key)),
+            ("MTLS_CA_SIGNER_CA".to_owned(), file("link-ca.pem")),
+        ]
+    };
+    let signer = SignerProcess::start_https(&authority, tls("signer.pem", "signer.key"));
+    let mut envs = tls("serve.pem", "serve.key");
+    envs.push(("MTLS_CA_SIGNER".into(), signer.url()));
+    let home = Home::with_custody(envs);
+    home.ok(&["init"]).await;
+    let server = home.serve().await;
+    let (zone, token) = zone_and_token(&home).await;
+    issue_and_verify(&home, &server, &zone, &token, "over-tls").await;
+    assert_eq!(private_keys_in(&home.url).await, 0);
+
+    // curl (not our client) is refused without a certificate or with one of another CA, and
+    // reaches the protocol with the right one.
+    let curl = |extra: &[String]| {
+        let mut args = vec![
+            "-sS".to_owned(),
+            "--http2".into(),
+            "--cacert".into(),
+            file("link-ca.pem"),
+        ];
+        args.extend_from_slice(extra);
+        args.push(format!("https://{authority}/v1/nothing"));
+        std::process::Command::new("curl")
+            .args(&args)
+            .output()
+            .expect("curl")
+    };
+    assert!(
+        !curl(&[]).status.success(),
+        "a client without a certificate got through"
+    );
+    let intruder = [
+        "--cert".to_owned(),
+        file("intruder.pem"),
+        "--key".into(),
+        file("intruder.key"),
+    ];
+    assert!(
+        !curl(&intruder).status.success(),
+        "a certificate of another CA got through"
+    );
+    let ok = curl(&[
+        "--cert".to_owned(),
+        file("serve.pem"),
+        "--key".into(),
+        file("serve.key"),
+    ]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains("not_found"),
+        "{ok:?}"
+    );
+}

@@ -114,6 +114,8 @@ pub struct SignerProcess {
     _tmp: Option<tempfile::TempDir>,
     pub socket: PathBuf,
     pub db_url: String,
+    /// `host:port` when it listens with mutual TLS instead of on the socket.
+    pub https: Option<String>,
     envs: Vec<(String, String)>,
     child: Option<Child>,
     runs: u32,
@@ -130,6 +132,25 @@ impl SignerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().to_owned();
         Self::start_at(root, Some(dir), envs)
+    }
+
+    /// A signer listening on `https://{authority}` with mutual TLS (its `MTLS_CA_SIGNER_*`
+    /// variables in `envs`).
+    pub fn start_https(authority: &str, envs: Vec<(String, String)>) -> SignerProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_owned();
+        let mut signer = SignerProcess {
+            socket: root.join("unused.sock"),
+            db_url: format!("sqlite://{}", root.join("signer-keys.db").display()),
+            root,
+            _tmp: Some(dir),
+            https: Some(authority.to_owned()),
+            envs,
+            child: None,
+            runs: 0,
+        };
+        signer.restart();
+        signer
     }
 
     /// A signer whose folder (and so its keys) outlives it: another one started on `root` later
@@ -151,6 +172,7 @@ impl SignerProcess {
             _tmp: tmp,
             socket,
             db_url,
+            https: None,
             envs,
             child: None,
             runs: 0,
@@ -161,7 +183,10 @@ impl SignerProcess {
 
     /// `remote:unix:/path`, the `MTLS_CA_SIGNER` of its clients.
     pub fn url(&self) -> String {
-        format!("remote:unix:{}", self.socket.display())
+        match &self.https {
+            Some(authority) => format!("remote:https://{authority}"),
+            None => format!("remote:unix:{}", self.socket.display()),
+        }
     }
 
     /// The signer's log so far (every run).
@@ -192,7 +217,10 @@ impl SignerProcess {
                 cmd.env_remove(&name);
             }
         }
-        let listen = format!("unix:{}", self.socket.display());
+        let listen = match &self.https {
+            Some(authority) => format!("https://{authority}"),
+            None => format!("unix:{}", self.socket.display()),
+        };
         cmd.args(["signer", "--listen", &listen])
             .current_dir(&self.root)
             .env_remove("RUST_LOG")
@@ -206,7 +234,11 @@ impl SignerProcess {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("the signer exited with {status}: {}", self.log());
             }
-            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() {
+            let up = match &self.https {
+                Some(authority) => std::net::TcpStream::connect(authority).is_ok(),
+                None => std::os::unix::net::UnixStream::connect(&self.socket).is_ok(),
+            };
+            if up {
                 self.child = Some(child);
                 return;
             }

@@ -1,5 +1,5 @@
 //! `remote` custody: keys held by a separate `mtls-ca signer` process, reached over HTTP/2 on a
-//! unix socket ([`protocol`]). This process holds no key; every signature is a request. When the
+//! unix socket or over mutual TLS ([`protocol`]). This process holds no key; every signature is a request. When the
 //! signer is down the request fails as [`SignerError::Unavailable`], and the next one reconnects.
 
 pub mod protocol;
@@ -16,18 +16,36 @@ use super::custody::{KeyCustody, NewKey, StoredKey};
 use super::key::{CaKey, SignKind};
 use super::SignerError;
 use crate::model::{Custody, KeyAlgorithm};
+use crate::tls::MutualTls;
 use protocol::{Failure, KeyInfo};
 
-/// Where the signer listens: `unix:/path`.
+/// Where the signer listens: `unix:/path` or `https://host:port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     /// A unix socket.
     Unix(PathBuf),
+    /// TCP with mutual TLS: `host:port`, and the host as the server certificate must name it.
+    Https {
+        /// `host:port`.
+        authority: String,
+    },
 }
 
 impl Endpoint {
-    /// Parses `unix:/path`. (`https://host:port` with mutual TLS is not built yet.)
+    /// Parses `unix:/path` or `https://host:port`.
     pub fn parse(url: &str) -> Result<Endpoint, SignerError> {
+        if url.starts_with("https://") {
+            let bad = |why: &str| SignerError::Unsupported(format!("signer URL {url:?}: {why}"));
+            let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+            let host = parsed.host_str().ok_or_else(|| bad("no host"))?;
+            let port = parsed.port().ok_or_else(|| bad("no port"))?;
+            if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
+                return Err(bad("expected https://host:port and nothing after it"));
+            }
+            return Ok(Endpoint::Https {
+                authority: format!("{host}:{port}"),
+            });
+        }
         if let Some(path) = url.strip_prefix("unix:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             if path.is_empty() {
@@ -36,7 +54,7 @@ impl Endpoint {
             return Ok(Endpoint::Unix(PathBuf::from(path)));
         }
         Err(SignerError::Unsupported(format!(
-            "signer URL {url:?}: expected unix:/path/to/socket"
+            "signer URL {url:?}: expected unix:/path/to/socket or https://host:port"
         )))
     }
 }
@@ -94,14 +112,28 @@ pub struct RemoteCustody {
 }
 
 impl RemoteCustody {
-    /// A client for the signer at `url`; nothing is sent yet. Call it inside the runtime.
-    pub fn new(url: &str) -> Result<RemoteCustody, SignerError> {
-        let Endpoint::Unix(path) = Endpoint::parse(url)?;
-        let http = reqwest::Client::builder()
-            .unix_socket(path)
+    /// A client for the signer at `url` (`tls`: this end's certificate and key, and the CA of the
+    /// signer's certificate, for `https://`); nothing is sent yet. Call it inside the runtime.
+    pub fn new(url: &str, tls: Option<&MutualTls>) -> Result<RemoteCustody, SignerError> {
+        let builder = reqwest::Client::builder()
             .http2_prior_knowledge()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        let (builder, base) = match (Endpoint::parse(url)?, tls) {
+            (Endpoint::Unix(path), _) => (builder.unix_socket(path), "http://mtls-ca-signer".into()),
+            (Endpoint::Https { authority }, Some(tls)) => {
+                let config = tls
+                    .client_config()
+                    .map_err(|e| SignerError::Token(format!("signer TLS: {e}")))?;
+                (builder.use_preconfigured_tls(config), format!("https://{authority}"))
+            }
+            (Endpoint::Https { .. }, None) => {
+                return Err(SignerError::Token(format!(
+                    "{url}: a signer over https needs MTLS_CA_SIGNER_TLS_CERT, MTLS_CA_SIGNER_TLS_KEY and MTLS_CA_SIGNER_CA"
+                )))
+            }
+        };
+        let http = builder
             .build()
             .map_err(|e| SignerError::Token(format!("signer client: {e}")))?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
@@ -110,7 +142,7 @@ impl RemoteCustody {
         Ok(RemoteCustody {
             client: Arc::new(Client {
                 http,
-                base: "http://mtls-ca-signer".into(),
+                base,
                 runtime,
                 url: url.to_owned(),
             }),
