@@ -85,11 +85,7 @@ impl Services {
         };
         db.migrate().await.context("applying database migrations")?;
         let account_id = bootstrap::ensure_account(&db, now).await?;
-        let config = settings.custody()?;
-        let keys = tokio::task::spawn_blocking(move || crate::signer::open_custody(&config))
-            .await
-            .context("opening the key custody")?
-            .context("opening the key custody (MTLS_CA_SIGNER)")?;
+        let keys = crate::signer::lazy_custody(settings.custody()?);
         bootstrap::ensure_first_ca(&db, &account_id, settings.key_algorithm, &keys, now).await?;
         if let (Some(pass), crate::model::Custody::Local) = (&settings.key_passphrase, keys.kind())
         {

@@ -108,6 +108,51 @@ impl CustodyConfig {
     }
 }
 
+/// The configured custody, opened when something first needs a key: a command that only reads
+/// (`zone list`, `ca export`) never loads a PKCS#11 module or asks for its PIN. A failed opening
+/// is tried again next time.
+pub fn lazy_custody(config: CustodyConfig) -> Arc<dyn KeyCustody> {
+    Arc::new(Lazy {
+        config,
+        opened: std::sync::Mutex::new(None),
+    })
+}
+
+struct Lazy {
+    config: CustodyConfig,
+    opened: std::sync::Mutex<Option<Arc<dyn KeyCustody>>>,
+}
+
+impl Lazy {
+    fn get(&self) -> Result<Arc<dyn KeyCustody>, SignerError> {
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(custody) = opened.as_ref() {
+            return Ok(Arc::clone(custody));
+        }
+        let custody = open_custody(&self.config)?;
+        *opened = Some(Arc::clone(&custody));
+        Ok(custody)
+    }
+}
+
+impl KeyCustody for Lazy {
+    fn kind(&self) -> Custody {
+        self.config.kind()
+    }
+
+    fn generate(&self, alg: KeyAlgorithm, label: &str) -> Result<NewKey, SignerError> {
+        self.get()?.generate(alg, label)
+    }
+
+    fn open(&self, stored: &StoredKey, alg: KeyAlgorithm) -> Result<Arc<dyn CaKey>, SignerError> {
+        self.get()?.open(stored, alg)
+    }
+
+    fn import(&self, pkcs8: &[u8], label: &str) -> Result<NewKey, SignerError> {
+        self.get()?.import(pkcs8, label)
+    }
+}
+
 /// Opens the configured custody: loads a PKCS#11 module and logs in, or prepares the client of a
 /// signer process (which is not contacted yet: it may start later). Call it inside the runtime.
 pub fn open_custody(config: &CustodyConfig) -> Result<Arc<dyn KeyCustody>, SignerError> {

@@ -28,7 +28,7 @@ mod validity;
 
 pub use ca::{create_ca, NewCa, Signer};
 pub use crl::{CrlEntry, CrlInput};
-pub use custody::{open_custody, CustodyConfig, KeyCustody, NewKey, StoredKey};
+pub use custody::{lazy_custody, open_custody, CustodyConfig, KeyCustody, NewKey, StoredKey};
 pub use issue::{IssuedCert, Pointers};
 pub use key::{CaKey, SignKind};
 pub use local::{LocalCustody, LocalKey};
