@@ -22,5 +22,6 @@ mod pki_tls;
 mod process;
 mod replicas;
 mod sdk;
+mod signer_link;
 mod signers;
 mod x509;

@@ -3,6 +3,7 @@
 //! No private key byte ever enters this process.
 
 mod objects;
+mod uri;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -167,7 +168,7 @@ impl KeyCustody for Pkcs11Custody {
     fn generate(&self, alg: KeyAlgorithm, label: &str) -> Result<NewKey, SignerError> {
         let id = crate::model::random_bytes::<16>().to_vec();
         let (private, public) = objects::generate(&self.token, alg, label, &id)?;
-        let uri = objects::uri(&self.token.label, label, &id);
+        let uri = uri::uri(&self.token.label, label, &id);
         Ok(NewKey {
             stored: StoredKey::Reference(uri),
             key: Arc::new(Pkcs11Key {
@@ -187,7 +188,7 @@ impl KeyCustody for Pkcs11Custody {
                     .into(),
             ));
         };
-        let (token, id) = objects::parse_uri(uri)?;
+        let (token, id) = uri::parse_uri(uri)?;
         if token != self.token.label {
             return Err(SignerError::WrongCustody(format!(
                 "the key {uri} is in token {token:?}, not in {:?} (MTLS_CA_PKCS11_TOKEN)",

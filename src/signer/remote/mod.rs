@@ -2,9 +2,11 @@
 //! unix socket or over mutual TLS ([`protocol`]). This process holds no key; every signature is a request. When the
 //! signer is down the request fails as [`SignerError::Unavailable`], and the next one reconnects.
 
+mod endpoint;
 pub mod protocol;
 
-use std::path::PathBuf;
+pub use endpoint::Endpoint;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,46 +20,6 @@ use super::SignerError;
 use crate::model::{Custody, KeyAlgorithm};
 use crate::tls::MutualTls;
 use protocol::{Failure, KeyInfo};
-
-/// Where the signer listens: `unix:/path` or `https://host:port`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A unix socket.
-    Unix(PathBuf),
-    /// TCP with mutual TLS: `host:port`, and the host as the server certificate must name it.
-    Https {
-        /// `host:port`.
-        authority: String,
-    },
-}
-
-impl Endpoint {
-    /// Parses `unix:/path` or `https://host:port`.
-    pub fn parse(url: &str) -> Result<Endpoint, SignerError> {
-        if url.starts_with("https://") {
-            let bad = |why: &str| SignerError::Unsupported(format!("signer URL {url:?}: {why}"));
-            let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-            let host = parsed.host_str().ok_or_else(|| bad("no host"))?;
-            let port = parsed.port().ok_or_else(|| bad("no port"))?;
-            if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
-                return Err(bad("expected https://host:port and nothing after it"));
-            }
-            return Ok(Endpoint::Https {
-                authority: format!("{host}:{port}"),
-            });
-        }
-        if let Some(path) = url.strip_prefix("unix:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(SignerError::Unsupported(format!("{url:?}: no socket path")));
-            }
-            return Ok(Endpoint::Unix(PathBuf::from(path)));
-        }
-        Err(SignerError::Unsupported(format!(
-            "signer URL {url:?}: expected unix:/path/to/socket or https://host:port"
-        )))
-    }
-}
 
 struct Client {
     http: reqwest::Client,
