@@ -112,3 +112,55 @@ fn passwords_are_redacted_from_database_urls() {
         "{debug}"
     );
 }
+
+#[test]
+fn the_signer_setting_is_checked_and_each_custody_gets_what_it_needs() {
+    use crate::signer::CustodyConfig;
+    use secrecy::ExposeSecret;
+    Jail::expect_with(|jail| {
+        assert!(matches!(
+            Settings::load().map_err(|e| e.to_string())?.custody(),
+            Ok(CustodyConfig::Local { passphrase: None })
+        ));
+        jail.set_env("MTLS_CA_SIGNER", "pkcs12");
+        let err = Settings::load()
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("pkcs12") && err.contains("remote:"), "{err}");
+
+        jail.set_env("MTLS_CA_SIGNER", "pkcs11");
+        let s = Settings::load().map_err(|e| e.to_string())?;
+        let err = s.custody().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("MTLS_CA_PKCS11_MODULE"), "{err}");
+        jail.set_env("MTLS_CA_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so");
+        jail.set_env("MTLS_CA_PKCS11_TOKEN", "ca");
+        jail.create_file("pin", "4321\n")?;
+        jail.set_env("MTLS_CA_PKCS11_PIN_FILE", "pin");
+        match Settings::load().map_err(|e| e.to_string())?.custody() {
+            Ok(CustodyConfig::Pkcs11 { token, pin, .. }) => {
+                assert_eq!(token, "ca");
+                assert_eq!(pin.expose_secret(), "4321");
+            }
+            other => panic!("{other:?}"),
+        }
+        jail.set_env("MTLS_CA_PKCS11_PIN", "9999");
+        let (s, sources) = Settings::load_from(None).map_err(|e| e.to_string())?;
+        let shown = sources.describe(&s).join("\n");
+        assert!(
+            shown.contains("pkcs11_pin = [redacted]") && !shown.contains("9999"),
+            "{shown}"
+        );
+        assert!(
+            matches!(s.custody(), Ok(CustodyConfig::Pkcs11 { pin, .. }) if pin.expose_secret() == "9999")
+        );
+
+        jail.set_env("MTLS_CA_SIGNER", "remote:https://signer.internal:8443");
+        let s = Settings::load().map_err(|e| e.to_string())?;
+        let err = s.custody().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("MTLS_CA_SIGNER_TLS_CERT"), "{err}");
+        jail.set_env("MTLS_CA_SIGNER", "remote:ftp://x");
+        assert!(Settings::load().is_err());
+        Ok(())
+    });
+}
