@@ -254,3 +254,26 @@ async fn a_remote_signer_alone_holds_the_keys_and_logs_what_it_signs() {
     assert_eq!(again["certificate_authority"]["id"], rotated.as_str());
     assert_eq!(private_keys_in(&home.url).await, 0);
 }
+
+#[tokio::test]
+async fn a_remote_signer_can_keep_its_keys_in_a_pkcs11_token() {
+    if !have_softhsm() {
+        return;
+    }
+    let hsm = SoftHsm::new();
+    let signer = SignerProcess::start_with(hsm.envs());
+    let home = Home::with_custody(vec![("MTLS_CA_SIGNER".into(), signer.url())]);
+    home.ok(&["init"]).await;
+    let server = home.serve().await;
+    let (zone, token) = zone_and_token(&home).await;
+    let cert = issue_and_verify(&home, &server, &zone, &token, "token-behind-signer").await;
+    let ca_id = cert["certificate_authority"]["id"].as_str().expect("ca id");
+    assert_eq!(private_keys_in(&home.url).await, 0);
+    // The key is an object of the token, labelled with the CA id, and the signer stored none.
+    let objects = hsm.private_key_objects();
+    assert!(
+        objects.contains(ca_id) && objects.contains("never extractable"),
+        "{objects}"
+    );
+    assert!(!signer.root.join("signer-keys.db").exists());
+}
