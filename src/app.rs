@@ -1,6 +1,6 @@
 //! Wiring: `App::build` opens the services; `App::serve` runs the HTTP API and the worker until shutdown.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,40 +36,90 @@ impl App {
 
     /// The HTTP router.
     pub fn router(&self) -> Router {
-        http::router(
-            self.services.clone(),
-            http::Limits {
-                body: self.settings.body_limit,
-                timeout: Duration::from_secs(self.settings.request_timeout),
-            },
-        )
+        http::router(self.services.clone(), self.limits())
     }
 
-    /// Serves on `listener` until `shutdown` completes: in-flight requests finish, the worker
-    /// stops, the database closes.
+    /// Serves the API on `listener` until `shutdown` completes; see [`App::serve_on`].
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        self.serve_on(
+            Listeners {
+                api: listener,
+                pki: None,
+            },
+            shutdown,
+        )
+        .await
+    }
+
+    /// Serves until `shutdown` completes: the API on `listeners.api` (HTTPS when the settings name
+    /// a certificate, which is re-read when its files change or on SIGHUP), the PKI routes on
+    /// `listeners.pki` over plain HTTP; then in-flight requests finish, the worker stops, the
+    /// database closes.
+    pub async fn serve_on(
+        self,
+        listeners: Listeners,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let tls = match (&self.settings.tls_cert, &self.settings.tls_key) {
+            (Some(cert), Some(key)) => Some(
+                crate::tls::ReloadingCert::load(cert, key).context("the API's TLS certificate")?,
+            ),
+            _ => None,
+        };
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut worker_stop = stop_rx.clone();
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
         let worker = tokio::spawn(worker::run_scheduled(
             self.services.clone(),
             Duration::from_secs(self.settings.worker_interval),
-            async move {
-                let _ = worker_stop.wait_for(|stop| *stop).await;
-            },
+            stopped(),
         ));
+        let pki = listeners.pki.map(|listener| {
+            let router = http::pki_router(self.services.clone(), self.limits());
+            tokio::spawn(
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped())
+                    .into_future(),
+            )
+        });
+        let signal = tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stop_tx.send(true);
+        });
         let router = self.router();
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing in-flight requests");
-            })
-            .await
-            .context("serving HTTP");
-        let _ = stop_tx.send(true);
+        let result = match tls {
+            Some(cert) => {
+                tokio::spawn(crate::tls::watch(Arc::clone(&cert), stopped()));
+                let config = crate::tls::api_server_config(cert)?;
+                let listener = crate::tls::TlsListener::new(listeners.api, config)?;
+                axum::serve(listener, router.layer(axum::middleware::map_response(http::hsts)))
+                    .with_graceful_shutdown(stopped())
+                    .await
+            }
+            None => {
+                axum::serve(listeners.api, router)
+                    .with_graceful_shutdown(stopped())
+                    .await
+            }
+        }
+        .context("serving HTTP");
+        signal.abort();
+        if let Some(pki) = pki {
+            match pki.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "the PKI listener stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "the PKI listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         match worker.await {
             Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "worker stopped with an error"),
             Err(e) => tracing::warn!(error = %e, "worker task failed"),
@@ -79,4 +129,19 @@ impl App {
         tracing::info!("stopped");
         result
     }
+
+    fn limits(&self) -> http::Limits {
+        http::Limits {
+            body: self.settings.body_limit,
+            timeout: Duration::from_secs(self.settings.request_timeout),
+        }
+    }
+}
+
+/// The listeners `serve` runs on.
+pub struct Listeners {
+    /// The API (and, with TLS off or no PKI listener, the PKI routes).
+    pub api: TcpListener,
+    /// The plain-HTTP listener of `/pki/*`, `/healthz`, `/readyz` (`MTLS_CA_PKI_LISTEN`).
+    pub pki: Option<TcpListener>,
 }

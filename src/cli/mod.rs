@@ -218,14 +218,31 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let pki = match settings.pki_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (MTLS_CA_PKI_LISTEN)"))?,
+        ),
+        None => None,
+    };
+    if settings.tls_cert.is_some() && pki.is_none() {
+        tracing::warn!("HTTPS without MTLS_CA_PKI_LISTEN: CRL and OCSP pointers are https:// URLs, which relying parties may not fetch");
+    }
     tracing::info!(
         database = %app.services.db.location(),
         listen = %settings.listen,
+        https = settings.tls_cert.is_some(),
+        pki_listen = ?settings.pki_listen,
         issuing_ca = %app.services.cas.issuing().map(|c| c.id.clone()).unwrap_or_default(),
         engine = app.services.db.engine(),
         "listening"
     );
-    app.serve(listener, shutdown_signal()).await
+    app.serve_on(
+        crate::app::Listeners { api: listener, pki },
+        shutdown_signal(),
+    )
+    .await
 }
 
 /// Completes on SIGINT or SIGTERM.

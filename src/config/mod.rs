@@ -65,6 +65,12 @@ pub struct Settings {
     pub pkcs11_pin: Option<SecretString>,
     /// A file holding the token's user PIN (trailing newline ignored).
     pub pkcs11_pin_file: Option<PathBuf>,
+    /// The API's server certificate (PEM); with `tls_key`, the API listens with HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// The API's server key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// A plain-HTTP listener for `/pki/*`, `/healthz` and `/readyz` only.
+    pub pki_listen: Option<SocketAddr>,
     /// The signer link over https: this end's certificate (PEM; `serve`: its client certificate,
     /// `signer`: its server certificate).
     pub signer_tls_cert: Option<PathBuf>,
@@ -96,6 +102,9 @@ impl Default for Settings {
             pkcs11_token: None,
             pkcs11_pin: None,
             pkcs11_pin_file: None,
+            tls_cert: None,
+            tls_key: None,
+            pki_listen: None,
             signer_tls_cert: None,
             signer_tls_key: None,
             signer_ca: None,
@@ -187,6 +196,10 @@ impl Settings {
             "crl_validity_days must be from 1 to 365"
         );
         settings.custody_kind()?;
+        anyhow::ensure!(
+            settings.tls_cert.is_some() == settings.tls_key.is_some(),
+            "MTLS_CA_TLS_CERT and MTLS_CA_TLS_KEY go together: set both for HTTPS, or neither"
+        );
         if let Some(url) = &settings.public_url {
             url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;
         }
@@ -194,10 +207,14 @@ impl Settings {
     }
 
     /// The base URL written into certificates, without a trailing slash.
+    /// Unset, it is the plain-HTTP PKI listener when there is one (relying parties fetch CRLs and
+    /// OCSP without TLS), else the API listener.
     pub fn public_url(&self) -> String {
-        match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+        match (&self.public_url, self.pki_listen) {
+            (Some(url), _) => url.trim_end_matches('/').to_owned(),
+            (None, Some(pki)) => format!("http://{pki}"),
+            (None, None) if self.tls_cert.is_some() => format!("https://{}", self.listen),
+            (None, None) => format!("http://{}", self.listen),
         }
     }
 }

@@ -49,13 +49,34 @@ pub struct Limits {
 
 /// The whole application router.
 pub fn router(services: Arc<Services>, limits: Limits) -> Router {
-    Router::new()
+    let routes = Router::new()
         .nest("/client/v4", v4_api())
         .merge(v4_api())
         .merge(pki::routes())
+        .route("/metrics", get(ops::metrics));
+    finish(routes, services, limits)
+}
+
+/// The relying parties' router for the plain-HTTP PKI listener: `/pki/*`, `/healthz`, `/readyz`,
+/// and nothing that takes a credential.
+pub fn pki_router(services: Arc<Services>, limits: Limits) -> Router {
+    finish(pki::routes(), services, limits)
+}
+
+/// `Strict-Transport-Security` on every answer over HTTPS.
+pub async fn hsts(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static("max-age=31536000"),
+    );
+    res
+}
+
+/// Health, the fallbacks, panic catching, the request log, the timeout and the body limit.
+fn finish(routes: Router<Arc<Services>>, services: Arc<Services>, limits: Limits) -> Router {
+    routes
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         // A bug that panics is still answered in the envelope (and logged), never a dropped connection.

@@ -1,7 +1,10 @@
-//! TLS with rustls (ring): mutual-TLS configurations from PEM files, and a listener that hands
-//! axum only connections whose handshake completed. Used by the signer link; knows no HTTP route.
+//! TLS with rustls (ring): mutual-TLS configurations from PEM files (the signer link), the API's
+//! server configuration over a certificate that is re-read when it changes ([`ReloadingCert`]),
+//! and a listener that hands axum only connections whose handshake completed. Knows no HTTP route.
 
 mod listener;
+mod reload;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +15,8 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 pub use listener::TlsListener;
+pub use reload::ReloadingCert;
+pub use watch::watch;
 
 /// The files of one end of a mutual-TLS link: its own certificate (chain) and key, and the CA
 /// that must have issued the other end's certificate.
@@ -59,6 +64,18 @@ fn roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
             .map_err(|e| TlsError(format!("{}: {e}", path.display())))?;
     }
     Ok(Arc::new(roots))
+}
+
+/// The API's HTTPS configuration: TLS 1.2 and 1.3 with rustls' safe defaults (no weak suites),
+/// HTTP/2 or HTTP/1.1 by ALPN, the certificate from `cert`.
+pub fn api_server_config(cert: Arc<ReloadingCert>) -> Result<ServerConfig, TlsError> {
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError(e.to_string()))?
+        .with_no_client_auth()
+        .with_cert_resolver(cert);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 impl MutualTls {
