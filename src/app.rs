@@ -101,9 +101,12 @@ impl App {
                 tokio::spawn(crate::tls::watch(Arc::clone(&cert), stopped()));
                 let config = crate::tls::api_server_config(cert)?;
                 let listener = crate::tls::TlsListener::new(listeners.api, config)?;
-                axum::serve(listener, router.layer(axum::middleware::map_response(http::hsts)))
-                    .with_graceful_shutdown(stopped())
-                    .await
+                axum::serve(
+                    listener,
+                    router.layer(axum::middleware::map_response(http::hsts)),
+                )
+                .with_graceful_shutdown(stopped())
+                .await
             }
             None => {
                 axum::serve(listeners.api, router)

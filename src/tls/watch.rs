@@ -32,7 +32,9 @@ pub async fn watch(cert: Arc<ReloadingCert>, stop: impl Future<Output = ()>) {
         match result {
             Ok(true) => tracing::info!("reloaded the API's TLS certificate"),
             Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "the new TLS certificate does not load; keeping the old one"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the new TLS certificate does not load; keeping the old one")
+            }
         }
     }
 }

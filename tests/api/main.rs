@@ -12,6 +12,7 @@ mod cli_ca;
 mod compose;
 mod custody;
 mod errors;
+mod https;
 mod lifecycle;
 mod nginx;
 mod outage;

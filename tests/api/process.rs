@@ -139,8 +139,28 @@ impl Home {
         self.serve_with(&[]).await
     }
 
+    /// Starts `serve` with HTTPS (`MTLS_CA_TLS_*` in `envs`); its client trusts `ca_pem` only.
+    pub async fn serve_https(&self, envs: &[(&str, &str)], ca_pem: &str) -> Server {
+        let root = reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("CA PEM");
+        let client = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(root)
+            .build()
+            .expect("client");
+        self.serve_inner(envs, "https", client).await
+    }
+
     /// Starts `serve` with extra environment variables.
     pub async fn serve_with(&self, envs: &[(&str, &str)]) -> Server {
+        self.serve_inner(envs, "http", reqwest::Client::new()).await
+    }
+
+    async fn serve_inner(
+        &self,
+        envs: &[(&str, &str)],
+        scheme: &str,
+        client: reqwest::Client,
+    ) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -155,9 +175,9 @@ impl Home {
         let child = cmd.spawn().expect("spawn serve");
         let mut server = Server {
             child,
-            base: format!("http://{listen}"),
+            base: format!("{scheme}://{listen}"),
             log,
-            client: reqwest::Client::new(),
+            client,
         };
         server.wait_healthy().await;
         server

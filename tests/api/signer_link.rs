@@ -287,7 +287,7 @@ async fn the_signer_signs_only_well_formed_requests_of_its_kinds() {
 
 /// A CA and certificates issued by it with openssl in `dir`: `NAME.pem`/`NAME.key` for each of
 /// `leaves` (name, extendedKeyUsage).
-fn openssl_pki(dir: &std::path::Path, ca: &str, leaves: &[(&str, &str)]) {
+pub fn openssl_pki(dir: &std::path::Path, ca: &str, leaves: &[(&str, &str)]) {
     let run = |args: &[&str]| {
         let out = openssl(args, dir);
         assert!(out.status.success(), "openssl {args:?}: {out:?}");
