@@ -64,10 +64,25 @@ impl App {
         listeners: Listeners,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let names = self.settings.self_issued_names();
         let tls = match (&self.settings.tls_cert, &self.settings.tls_key) {
             (Some(cert), Some(key)) => Some(
                 crate::tls::ReloadingCert::load(cert, key).context("the API's TLS certificate")?,
             ),
+            _ if !names.is_empty() => {
+                let own = self
+                    .services
+                    .server_certificate(&names, clock::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the API's self-issued certificate: {e}"))?;
+                Some(
+                    crate::tls::ReloadingCert::from_memory(
+                        &own.chain_pem,
+                        secrecy::ExposeSecret::expose_secret(&own.key_der),
+                    )
+                    .context("the API's self-issued certificate")?,
+                )
+            }
             _ => None,
         };
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -99,6 +114,14 @@ impl App {
         let result = match tls {
             Some(cert) => {
                 tokio::spawn(crate::tls::watch(Arc::clone(&cert), stopped()));
+                if !names.is_empty() {
+                    tokio::spawn(renew_own_certificate(
+                        self.services.clone(),
+                        names,
+                        Arc::clone(&cert),
+                        stopped(),
+                    ));
+                }
                 let config = crate::tls::api_server_config(cert)?;
                 let listener = crate::tls::TlsListener::new(listeners.api, config)?;
                 axum::serve(
@@ -137,6 +160,41 @@ impl App {
         http::Limits {
             body: self.settings.body_limit,
             timeout: Duration::from_secs(self.settings.request_timeout),
+        }
+    }
+}
+
+/// How often a self-issued API certificate is checked for renewal.
+const RENEWAL_CHECK: Duration = Duration::from_secs(600);
+
+/// Until `stop`, renews the self-issued API certificate when it is due (or another replica did).
+async fn renew_own_certificate(
+    services: Arc<Services>,
+    names: Vec<String>,
+    cert: Arc<crate::tls::ReloadingCert>,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    let mut serial = String::new();
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(RENEWAL_CHECK) => {}
+        }
+        match services.server_certificate(&names, clock::now()).await {
+            Ok(own) if own.serial != serial => {
+                let key = secrecy::ExposeSecret::expose_secret(&own.key_der);
+                match cert.replace(&own.chain_pem, key) {
+                    Ok(()) => serial = own.serial,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the renewed API certificate does not load")
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "renewing the API's certificate failed; trying again later")
+            }
         }
     }
 }

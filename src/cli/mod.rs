@@ -226,13 +226,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    if settings.tls_cert.is_some() && pki.is_none() {
+    if settings.https() && pki.is_none() {
         tracing::warn!("HTTPS without MTLS_CA_PKI_LISTEN: CRL and OCSP pointers are https:// URLs, which relying parties may not fetch");
     }
     tracing::info!(
         database = %app.services.db.location(),
         listen = %settings.listen,
-        https = settings.tls_cert.is_some(),
+        https = settings.https(),
         pki_listen = ?settings.pki_listen,
         issuing_ca = %app.services.cas.issuing().map(|c| c.id.clone()).unwrap_or_default(),
         engine = app.services.db.engine(),

@@ -69,6 +69,9 @@ pub struct Settings {
     pub tls_cert: Option<PathBuf>,
     /// The API's server key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// DNS names and IPs, comma-separated: the API serves HTTPS with a certificate the issuing CA
+    /// issues it (and renews).
+    pub tls_self_issued: Option<String>,
     /// A plain-HTTP listener for `/pki/*`, `/healthz` and `/readyz` only.
     pub pki_listen: Option<SocketAddr>,
     /// The signer link over https: this end's certificate (PEM; `serve`: its client certificate,
@@ -104,6 +107,7 @@ impl Default for Settings {
             pkcs11_pin_file: None,
             tls_cert: None,
             tls_key: None,
+            tls_self_issued: None,
             pki_listen: None,
             signer_tls_cert: None,
             signer_tls_key: None,
@@ -200,6 +204,10 @@ impl Settings {
             settings.tls_cert.is_some() == settings.tls_key.is_some(),
             "MTLS_CA_TLS_CERT and MTLS_CA_TLS_KEY go together: set both for HTTPS, or neither"
         );
+        anyhow::ensure!(
+            !(settings.tls_cert.is_some() && settings.tls_self_issued.is_some()),
+            "MTLS_CA_TLS_SELF_ISSUED and MTLS_CA_TLS_CERT are two ways to get the API's certificate: set one"
+        );
         if let Some(url) = &settings.public_url {
             url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;
         }
@@ -207,13 +215,29 @@ impl Settings {
     }
 
     /// The base URL written into certificates, without a trailing slash.
+    /// Whether the API listens with HTTPS.
+    pub fn https(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_self_issued.is_some()
+    }
+
+    /// The names of `tls_self_issued`.
+    pub fn self_issued_names(&self) -> Vec<String> {
+        self.tls_self_issued
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
     /// Unset, it is the plain-HTTP PKI listener when there is one (relying parties fetch CRLs and
     /// OCSP without TLS), else the API listener.
     pub fn public_url(&self) -> String {
         match (&self.public_url, self.pki_listen) {
             (Some(url), _) => url.trim_end_matches('/').to_owned(),
             (None, Some(pki)) => format!("http://{pki}"),
-            (None, None) if self.tls_cert.is_some() => format!("https://{}", self.listen),
+            (None, None) if self.https() => format!("https://{}", self.listen),
             (None, None) => format!("http://{}", self.listen),
         }
     }

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod credentials;
 pub mod crl;
 pub mod leases;
+pub mod server_certs;
 pub mod signer_keys;
 pub mod zones;
 

@@ -14,6 +14,7 @@ pub mod limiter;
 pub mod listing;
 pub mod pki;
 pub mod pki_ocsp;
+pub mod server_tls;
 pub mod trust;
 pub mod view;
 pub mod writer;
@@ -49,6 +50,8 @@ pub struct Services {
     pub instance_id: String,
     /// CRL settings and the OCSP responder's memory.
     pub pki: pki::PkiState,
+    /// Seals the keys this process makes outside a custody (the API's TLS key).
+    key_passphrase: Option<secrecy::SecretString>,
     write_batch_size: usize,
     writer: OnceLock<writer::CertWriter>,
     limiter: Option<limiter::Limiter>,
@@ -102,6 +105,7 @@ impl Services {
             public_url: settings.public_url(),
             instance_id: random_hex_id(),
             pki: pki::PkiState::new(settings.crl_validity_days),
+            key_passphrase: settings.key_passphrase.clone(),
             write_batch_size: settings.write_batch_size,
             writer: OnceLock::new(),
             limiter: limiter::Limiter::new(settings.rate_limit_per_second),

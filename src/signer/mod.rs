@@ -22,6 +22,7 @@ mod pkcs11;
 pub mod remote;
 mod request;
 mod sealed;
+mod server_cert;
 #[cfg(test)]
 mod tests;
 mod validity;
@@ -35,6 +36,7 @@ pub use local::{LocalCustody, LocalKey};
 pub use ocsp_response::{OcspFailure, OcspStatus, OcspTimes};
 pub use request::{import_key, request_ca, CaRequest};
 pub use sealed::{encrypt_stored_key, SealedKey};
+pub use server_cert::{unseal_server_key, ServerCertificate};
 
 /// Why the signer could not create, load or use the CA.
 ///

@@ -266,3 +266,103 @@ async fn a_certificate_replaced_on_disk_reaches_new_handshakes_and_no_request_fa
         server.log()
     );
 }
+
+#[tokio::test]
+async fn a_self_issued_certificate_is_trusted_through_the_ca_bundle_and_kept_across_restarts() {
+    let home = Home::new();
+    let pki = format!("127.0.0.1:{}", free_port());
+    let envs = [
+        ("MTLS_CA_TLS_SELF_ISSUED", "127.0.0.1,localhost"),
+        ("MTLS_CA_PKI_LISTEN", pki.as_str()),
+        ("MTLS_CA_KEY_PASSPHRASE", "server key passphrase"),
+    ];
+    home.ok_with(&["ca", "list"], &envs[2..]).await; // seals the CA key under the passphrase
+    let bundle = home
+        .ok_with(&["ca", "export", "--bundle"], &envs[2..])
+        .await;
+    std::fs::write(home.path("tls-ca.pem"), &bundle).expect("w");
+    let server = home.serve_https(&envs, &bundle).await;
+    let port: u16 = server
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    // The relying parties' bundle, fetched over plain HTTP, is what makes the API trusted.
+    let fetched = reqwest::get(format!("http://{pki}/pki/bundle.pem"))
+        .await
+        .expect("bundle")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(fetched, bundle);
+    let (zone, token) = zone_and_token(&home).await;
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--fail",
+            "--cacert",
+            "tls-ca.pem",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+        ])
+        .arg(format!(
+            "https://localhost:{port}/client/v4/zones/{zone}/client_certificates"
+        ))
+        .current_dir(home.dir.path())
+        .output()
+        .expect("curl");
+    assert!(out.status.success(), "{out:?}");
+    let report = handshake(&home, port, &[]);
+    assert!(report.contains("Verify return code: 0 (ok)"), "{report}");
+    assert!(subject_is(&report, "127.0.0.1"), "{report}");
+
+    // Stored with its key sealed like the CA key, and served again after a restart.
+    let pool = sqlx::SqlitePool::connect(&home.url).await.expect("db");
+    let (serial, encrypted): (String, bool) =
+        sqlx::query_as("SELECT serial_number, key_encrypted FROM server_certificates")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    pool.close().await;
+    assert!(encrypted);
+    drop(server);
+    let server = home.serve_https(&envs, &bundle).await;
+    let port: u16 = server
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let again = handshake(&home, port, &["-showcerts"]);
+    let leaf = again
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .map(|b| {
+            format!(
+                "-----BEGIN CERTIFICATE-----{}",
+                &b[..b.find("-----END CERTIFICATE-----").expect("end") + 25]
+            )
+        })
+        .expect("a certificate");
+    std::fs::write(home.path("served.pem"), leaf).expect("w");
+    let shown = openssl(
+        &[
+            "x509",
+            "-in",
+            "served.pem",
+            "-noout",
+            "-serial",
+            "-ext",
+            "subjectAltName,extendedKeyUsage",
+        ],
+        home.dir.path(),
+    );
+    let shown = String::from_utf8_lossy(&shown.stdout).to_lowercase();
+    assert!(shown.contains(&format!("serial={serial}")), "{shown}");
+    assert!(
+        shown.contains("ip address:127.0.0.1") && shown.contains("dns:localhost"),
+        "{shown}"
+    );
+    assert!(shown.contains("tls web server authentication"), "{shown}");
+}
