@@ -204,15 +204,19 @@ impl TestApp {
         engine: Engine,
         signer: Option<std::sync::Arc<crate::signers::SignerProcess>>,
     ) -> TestApp {
-        let (settings, signer) = with_test_custody(settings, signer);
+        let (mut settings, signer) = with_test_custody(settings, signer);
+        // TEST_HTTPS=1: the API over HTTPS with a certificate its own CA issues it.
+        if std::env::var("TEST_HTTPS").is_ok_and(|v| v == "1") && !settings.https() {
+            settings.tls_self_issued = Some("127.0.0.1,localhost".into());
+        }
         let db_url = settings.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let mut settings = settings;
+        let scheme = if settings.https() { "https" } else { "http" };
         if settings.public_url.is_none() {
-            settings.public_url = Some(format!("http://{addr}"));
+            settings.public_url = Some(format!("{scheme}://{addr}"));
         }
         let app = App::build(settings).await.expect("app builds");
         let services = app.services.clone();
@@ -235,10 +239,20 @@ impl TestApp {
             .expect("token")
             .expose_secret()
             .to_owned();
+        let client = if scheme == "https" {
+            let bundle = services.cas.bundle_pem(now).await.expect("bundle");
+            let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+            for root in reqwest::Certificate::from_pem_bundle(bundle.as_bytes()).expect("bundle") {
+                builder = builder.add_root_certificate(root);
+            }
+            builder.build().expect("client")
+        } else {
+            reqwest::Client::new()
+        };
         TestApp {
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             services,
-            client: reqwest::Client::new(),
+            client,
             zone,
             token,
             db_url,

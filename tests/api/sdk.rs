@@ -97,11 +97,26 @@ async fn run_check(program: &Path, phases: &[Vec<OsString>], dir: &Path, label: 
             .expect("rotate")
             .id
             .clone();
+        // Over HTTPS each SDK trusts the CA bundle and nothing else: httpx's verify= (Python),
+        // NODE_EXTRA_CA_CERTS (Node), SSL_CERT_FILE (Go's crypto/x509).
+        let bundle = tmp.path().join("bundle.pem");
+        let pem = app
+            .services
+            .cas
+            .bundle_pem(mtls_ca::clock::now())
+            .await
+            .expect("bundle");
+        std::fs::write(&bundle, pem).expect("write");
         for (i, args) in phases.iter().enumerate() {
             if i > 0 {
                 app.run_worker().await;
             }
             let mut cmd = Command::new(program);
+            if app.base.starts_with("https://") {
+                cmd.env("MTLS_CA_CA_BUNDLE", &bundle)
+                    .env("NODE_EXTRA_CA_CERTS", &bundle)
+                    .env("SSL_CERT_FILE", &bundle);
+            }
             cmd.args(args)
                 .current_dir(dir)
                 .env("MTLS_CA_STATE", tmp.path().join("state.json"))

@@ -12,7 +12,12 @@ import os
 import sys
 
 import cloudflare
+import httpx
 from cloudflare import Cloudflare
+
+# Over HTTPS the server's certificate comes from the CA under test: trust its bundle only.
+BUNDLE = os.environ.get("MTLS_CA_CA_BUNDLE")
+TLS = {"http_client": httpx.Client(verify=BUNDLE)} if BUNDLE else {}
 
 BASE = os.environ["MTLS_CA_BASE_URL"]
 ZONE = os.environ["MTLS_CA_ZONE"]
@@ -33,7 +38,7 @@ def error_code(exc):
 
 
 for base_url in (BASE + "/client/v4", BASE):
-    cf = Cloudflare(api_token=os.environ["MTLS_CA_TOKEN"], base_url=base_url, max_retries=0)
+    cf = Cloudflare(api_token=os.environ["MTLS_CA_TOKEN"], base_url=base_url, max_retries=0, **TLS)
     certs = cf.client_certificates
 
     created = [certs.create(zone_id=ZONE, csr=csr, validity_days=30) for csr in CSRS]
@@ -83,14 +88,14 @@ for base_url in (BASE + "/client/v4", BASE):
         check(error_code(e) == 7003, f"unknown id: {e.body}")
 
     try:
-        Cloudflare(api_token="mtlsca_unknown", base_url=base_url, max_retries=0).client_certificates.get(
+        Cloudflare(api_token="mtlsca_unknown", base_url=base_url, max_retries=0, **TLS).client_certificates.get(
             first.id, zone_id=ZONE
         )
         check(False, "an unknown token must raise")
     except cloudflare.AuthenticationError as e:
         check(e.status_code == 401 and error_code(e) == 1000, f"unknown token: {e.body}")
 
-    reader = Cloudflare(api_token=os.environ["MTLS_CA_READ_TOKEN"], base_url=base_url, max_retries=0)
+    reader = Cloudflare(api_token=os.environ["MTLS_CA_READ_TOKEN"], base_url=base_url, max_retries=0, **TLS)
     check(reader.client_certificates.get(first.id, zone_id=ZONE).id == first.id, "a read token reads")
     try:
         reader.client_certificates.create(zone_id=ZONE, csr=CSRS[0], validity_days=30)
@@ -99,7 +104,7 @@ for base_url in (BASE + "/client/v4", BASE):
         check(e.status_code == 403 and error_code(e) == 10000, f"read token create: {e.body}")
 
     user = Cloudflare(
-        api_email=os.environ["MTLS_CA_EMAIL"], api_key=os.environ["MTLS_CA_KEY"], base_url=base_url, max_retries=0
+        api_email=os.environ["MTLS_CA_EMAIL"], api_key=os.environ["MTLS_CA_KEY"], base_url=base_url, max_retries=0, **TLS
     )
     check(user.client_certificates.get(first.id, zone_id=ZONE).id == first.id, "a Global API Key works")
 

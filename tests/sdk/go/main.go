@@ -216,7 +216,8 @@ func run(baseURL string) State {
 		created = append(created, c)
 	}
 	for _, u := range rec.take() {
-		check(!strings.Contains(strings.TrimPrefix(u, "http://"), "//"), "%s no empty path segment in %s", at, u)
+		_, rest, _ := strings.Cut(u, "://")
+		check(!strings.Contains(rest, "//"), "%s no empty path segment in %s", at, u)
 	}
 	first := created[0]
 	wellFormed(first, at+" created")
