@@ -26,3 +26,5 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
 fi
 echo "### key custody: local, SoftHSM2 (pkcs11) and a remote signer on a unix socket, alternating"
 cargo bench -q --bench issuance -- --requests 4000 --runs 3 --signers local,pkcs11,remote
+echo "### transport: authenticated GETs over plain HTTP and over HTTPS (self-issued), alternating"
+cargo bench -q --bench transport -- --runs 3
