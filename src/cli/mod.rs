@@ -3,13 +3,12 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
-use tokio::net::TcpListener;
 
 mod ca;
+mod serve;
 
 pub use ca::CaCommand;
 
-use crate::app::App;
 use crate::config::Settings;
 use crate::model::{Permission, ZoneId};
 use crate::service::Services;
@@ -122,9 +121,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve => serve(settings).await,
+        Command::Serve => serve::serve(settings).await,
         Command::Signer { listen } => {
-            crate::keyserver::run(&settings, &listen, shutdown_signal()).await
+            crate::keyserver::run(&settings, &listen, serve::shutdown_signal()).await
         }
         Command::Migrate => {
             let database = db::Db::connect(&settings.database_url, pool(&settings)).await?;
@@ -209,61 +208,6 @@ pub(crate) fn user_error(e: crate::error::Error) -> anyhow::Error {
         crate::error::Error::Invalid(inv) => anyhow::anyhow!(inv.message),
         crate::error::Error::NotFound => anyhow::anyhow!("no such zone"),
         other => anyhow::anyhow!(other.to_string()),
-    }
-}
-
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    tracing::info!(settings = ?settings, "starting");
-    let app = App::build(settings.clone()).await?;
-    let listener = TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let pki = match settings.pki_listen {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} (MTLS_CA_PKI_LISTEN)"))?,
-        ),
-        None => None,
-    };
-    if settings.https() && pki.is_none() {
-        tracing::warn!("HTTPS without MTLS_CA_PKI_LISTEN: CRL and OCSP pointers are https:// URLs, which relying parties may not fetch");
-    }
-    tracing::info!(
-        database = %app.services.db.location(),
-        listen = %settings.listen,
-        https = settings.https(),
-        pki_listen = ?settings.pki_listen,
-        issuing_ca = %app.services.cas.issuing().map(|c| c.id.clone()).unwrap_or_default(),
-        engine = app.services.db.engine(),
-        "listening"
-    );
-    app.serve_on(
-        crate::app::Listeners { api: listener, pki },
-        shutdown_signal(),
-    )
-    .await
-}
-
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 

@@ -3,19 +3,19 @@
 //! No private key byte ever enters this process.
 
 mod objects;
+mod session;
 mod uri;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use session::{context, token_error, Token};
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::ObjectHandle;
-use cryptoki::session::{Session, UserType};
-use cryptoki::slot::Slot;
+use cryptoki::session::UserType;
 use ring::digest;
 use secrecy::SecretString;
 
@@ -23,84 +23,6 @@ use super::custody::{KeyCustody, NewKey, StoredKey};
 use super::key::{CaKey, SignKind};
 use super::SignerError;
 use crate::model::{Custody, KeyAlgorithm};
-
-/// A module is initialised once per process (a second C_Initialize fails); every custody on it
-/// shares the context.
-fn context(module: &Path) -> Result<Pkcs11, SignerError> {
-    static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
-    let mut all = CONTEXTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(ctx) = all.get(module) {
-        return Ok(ctx.clone());
-    }
-    let ctx = Pkcs11::new(module).map_err(|e| {
-        SignerError::Token(format!(
-            "cannot load the module {} (MTLS_CA_PKCS11_MODULE): {e}",
-            module.display()
-        ))
-    })?;
-    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-        Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-        Err(e) => return Err(token_error("C_Initialize", e)),
-    }
-    all.insert(module.to_owned(), ctx.clone());
-    Ok(ctx)
-}
-
-pub(super) fn token_error(what: &str, e: CkError) -> SignerError {
-    match e {
-        CkError::Pkcs11(
-            rv @ (RvError::DeviceRemoved
-            | RvError::DeviceError
-            | RvError::TokenNotPresent
-            | RvError::SessionHandleInvalid
-            | RvError::SessionClosed),
-            _,
-        ) => SignerError::Unavailable(format!("{what}: {rv}")),
-        other => SignerError::Token(format!("{what}: {other}")),
-    }
-}
-
-/// The token, its logged-in sessions, and what signing needs.
-pub(super) struct Token {
-    ctx: Pkcs11,
-    slot: Slot,
-    label: String,
-    /// Idle sessions; signing takes one, so signatures run in parallel.
-    idle: Mutex<Vec<Session>>,
-}
-
-impl Token {
-    /// Runs `f` on an idle session (opening one when none is idle).
-    pub(super) fn with_session<T>(
-        &self,
-        f: impl FnOnce(&Session) -> Result<T, CkError>,
-        what: &str,
-    ) -> Result<T, SignerError> {
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let session = match idle {
-            Some(s) => s,
-            None => self
-                .ctx
-                .open_rw_session(self.slot)
-                .map_err(|e| token_error("C_OpenSession", e))?,
-        };
-        let result = f(&session);
-        // A session the token broke is dropped rather than reused.
-        if !matches!(
-            result,
-            Err(CkError::Pkcs11(RvError::SessionHandleInvalid, _))
-        ) {
-            self.idle
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(session);
-        }
-        result.map_err(|e| token_error(what, e))
-    }
-}
 
 /// Keys in one token of one module.
 pub struct Pkcs11Custody {
