@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_cache;
 pub mod bootstrap;
 pub mod ca_admin;
+mod ca_checks;
 pub mod ca_entry;
 pub mod ca_registry;
 pub mod certificates;
