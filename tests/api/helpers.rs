@@ -205,9 +205,20 @@ impl TestApp {
         signer: Option<std::sync::Arc<crate::signers::SignerProcess>>,
     ) -> TestApp {
         let (mut settings, signer) = with_test_custody(settings, signer);
-        // TEST_HTTPS=1: the API over HTTPS with a certificate its own CA issues it.
+        // TEST_HTTPS=1: the API over HTTPS with a certificate its own CA issues it, and the PKI
+        // routes for relying parties on a plain-HTTP listener the certificates point at.
+        let mut pki = None;
         if std::env::var("TEST_HTTPS").is_ok_and(|v| v == "1") && !settings.https() {
             settings.tls_self_issued = Some("127.0.0.1,localhost".into());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the PKI listener");
+            let addr = listener.local_addr().expect("addr");
+            settings.pki_listen = Some(addr);
+            settings
+                .public_url
+                .get_or_insert_with(|| format!("http://{addr}"));
+            pki = Some(listener);
         }
         let db_url = settings.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -221,7 +232,8 @@ impl TestApp {
         let app = App::build(settings).await.expect("app builds");
         let services = app.services.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.serve(listener, async move {
+        let listeners = mtls_ca::app::Listeners { api: listener, pki };
+        let task = tokio::spawn(app.serve_on(listeners, async move {
             let _ = stopped.await;
         }));
         let now = mtls_ca::clock::now();

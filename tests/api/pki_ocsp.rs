@@ -279,7 +279,8 @@ async fn certificates_point_at_the_crl_ocsp_and_ca_endpoints_which_serve_them() 
         let pem = cert["certificate"].as_str().expect("pem");
         let (_, parsed) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).expect("pem");
         let x = parsed.parse_x509().expect("x509");
-        let base = pki(&app);
+        // The pointers are the public URL's (the plain-HTTP PKI listener when there is one).
+        let base = format!("{}/pki/{}", app.services.public_url, app.ca_id());
         let mut urls = Vec::new();
         for ext in x.extensions() {
             match ext.parsed_extension() {
