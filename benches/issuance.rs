@@ -76,10 +76,24 @@ async fn one_run(args: &Args, signer: &str, csrs: Arc<Vec<String>>) -> anyhow::R
     let app = App::build(settings).await?;
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
-    let zone = services.create_zone("bench.example", now).await?.id;
-    let token = services
-        .create_token("bench", Permission::Write, &[], now)
+    let zone = services
+        .create_zone(
+            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
+            "bench.example",
+            now,
+        )
         .await?
+        .id;
+    let token = services
+        .create_cli_token(
+            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
+            "bench",
+            Permission::Write,
+            &[],
+            now,
+        )
+        .await?
+        .1
         .expose_secret()
         .to_owned();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

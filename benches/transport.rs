@@ -52,15 +52,36 @@ async fn one_run(args: &Args, https: bool) -> anyhow::Result<RunResult> {
     let app = App::build(settings).await?;
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
-    let zone = services.create_zone("bench.example", now).await?.id;
-    let token = services
-        .create_token("bench", Permission::Read, &[], now)
+    let zone = services
+        .create_zone(
+            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
+            "bench.example",
+            now,
+        )
         .await?
+        .id;
+    let token = services
+        .create_cli_token(
+            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
+            "bench",
+            Permission::Read,
+            &[],
+            now,
+        )
+        .await?
+        .1
         .expose_secret()
         .to_owned();
     let writer = services
-        .create_token("writer", Permission::Write, &[], now)
+        .create_cli_token(
+            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
+            "writer",
+            Permission::Write,
+            &[],
+            now,
+        )
         .await?
+        .1
         .expose_secret()
         .to_owned();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

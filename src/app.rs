@@ -126,15 +126,20 @@ impl App {
                 let listener = crate::tls::TlsListener::new(listeners.api, config)?;
                 axum::serve(
                     listener,
-                    router.layer(axum::middleware::map_response(http::hsts)),
+                    router
+                        .layer(axum::middleware::map_response(http::hsts))
+                        .into_make_service_with_connect_info::<http::auth::PeerAddr>(),
                 )
                 .with_graceful_shutdown(stopped())
                 .await
             }
             None => {
-                axum::serve(listeners.api, router)
-                    .with_graceful_shutdown(stopped())
-                    .await
+                axum::serve(
+                    listeners.api,
+                    router.into_make_service_with_connect_info::<http::auth::PeerAddr>(),
+                )
+                .with_graceful_shutdown(stopped())
+                .await
             }
         }
         .context("serving HTTP");
@@ -196,6 +201,23 @@ async fn renew_own_certificate(
                 tracing::warn!(error = %e, "renewing the API's certificate failed; trying again later")
             }
         }
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>>
+    for http::auth::PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, crate::tls::TlsListener>>
+    for http::auth::PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        Self(*stream.remote_addr())
     }
 }
 

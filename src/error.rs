@@ -46,6 +46,22 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: u32 = 7001;
     /// Too many requests.
     pub const RATE_LIMITED: u32 = 971;
+    /// A token used from an address its IP condition refuses.
+    pub const BAD_LOCATION: u32 = 9109;
+    /// A token's `policies` are not valid.
+    pub const INVALID_POLICY: u32 = 1450;
+    /// A token's `condition` is not valid.
+    pub const INVALID_CONDITION: u32 = 1451;
+    /// A time (`expires_on`, `not_before`, `since`...) is not RFC 3339, or the window is empty.
+    pub const INVALID_TIME: u32 = 1452;
+    /// A token would get rights its maker does not hold.
+    pub const RIGHTS_EXCEEDED: u32 = 1453;
+    /// A name (token, zone) is empty, too long, or taken.
+    pub const INVALID_NAME: u32 = 1454;
+    /// A zone still has certificates, so it cannot be deleted.
+    pub const ZONE_NOT_EMPTY: u32 = 1455;
+    /// The account named is not the caller's.
+    pub const INVALID_ACCOUNT: u32 = 1456;
     /// Internal error.
     pub const INTERNAL: u32 = 1500;
     /// The database is unavailable.
@@ -76,6 +92,12 @@ pub enum AuthFailure {
     BadToken,
     /// Unknown email or key.
     BadKey,
+    /// The token's `expires_on` has passed.
+    Expired,
+    /// The token's `not_before` has not come yet.
+    NotYetValid,
+    /// The token's IP condition refuses this client address.
+    Location(String),
 }
 
 /// Everything the service layer can fail with; `http::error` maps each variant to a status and code.

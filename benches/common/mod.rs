@@ -47,7 +47,7 @@ pub async fn insert(
         let (rows, s): (Vec<_>, Vec<_>) = (0..chunk)
             .map(|_| fake_row(ca_id, zone, status, now))
             .unzip();
-        insert_batch(&services.db, &rows).await?;
+        insert_batch(&services.db, &rows, &[]).await?;
         serials.extend(s);
         left -= chunk;
     }

@@ -2,15 +2,18 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use secrecy::ExposeSecret;
 
+mod admin;
 mod ca;
+mod cert;
 mod serve;
+mod table;
 
+pub use admin::{AuditCommand, TokenCommand, UserCommand, ZoneCommand};
 pub use ca::CaCommand;
+pub use cert::CertCommand;
 
 use crate::config::Settings;
-use crate::model::{Permission, ZoneId};
 use crate::service::Services;
 use crate::{clock, db};
 
@@ -48,6 +51,12 @@ pub enum Command {
     /// Manage users with a Global API Key.
     #[command(subcommand)]
     User(UserCommand),
+    /// Client certificates: list, show, issue, revoke, reactivate.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// The audit log of every change.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// The effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -64,51 +73,11 @@ pub enum Command {
     },
 }
 
-/// `zone ...`
-#[derive(Debug, Subcommand)]
-pub enum ZoneCommand {
-    /// Create a zone; prints its id on the last line.
-    Create {
-        /// The zone's name, unique in the account (for example example.com).
-        name: String,
-    },
-    /// List zones, one a line: id, then name.
-    List,
-}
-
 /// `config ...`
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print every setting, secrets redacted, and where it came from (default, file, environment).
     Show,
-}
-
-/// `token ...`
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create an API token; prints the secret (shown once, stored hashed) on the last line.
-    Create {
-        /// A name to recognise the token by.
-        #[arg(long)]
-        name: String,
-        /// read (GET only) or write (everything).
-        #[arg(long, value_parser = ["read", "write"])]
-        permission: String,
-        /// Limit the token to this zone (repeatable); without it the token sees every zone.
-        #[arg(long = "zone", value_name = "ZONE_ID")]
-        zones: Vec<String>,
-    },
-}
-
-/// `user ...`
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a user; prints its Global API Key (shown once, stored hashed) on the last line.
-    Create {
-        /// The user's email, sent as X-Auth-Email.
-        #[arg(long)]
-        email: String,
-    },
 }
 
 /// Runs a parsed command line.
@@ -139,54 +108,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             s.db.close().await;
             Ok(())
         }
-        Command::Zone(cmd) => {
-            let s = Services::open_existing(&settings, clock::now()).await?;
-            match cmd {
-                ZoneCommand::Create { name } => {
-                    let zone = s
-                        .create_zone(&name, clock::now())
-                        .await
-                        .map_err(user_error)?;
-                    println!("{}", zone.id);
-                }
-                ZoneCommand::List => {
-                    for zone in s.list_zones().await.map_err(user_error)? {
-                        println!("{} {}", zone.id, zone.name);
-                    }
-                }
-            }
-            s.db.close().await;
-            Ok(())
-        }
-        Command::Token(TokenCommand::Create {
-            name,
-            permission,
-            zones,
-        }) => {
-            let permission: Permission = permission.parse()?;
-            let zones = zones
-                .iter()
-                .map(|z| ZoneId::parse(z).map_err(|e| anyhow::anyhow!("--zone {z}: {e}")))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let s = Services::open_existing(&settings, clock::now()).await?;
-            let secret = s
-                .create_token(&name, permission, &zones, clock::now())
-                .await
-                .map_err(user_error)?;
-            s.db.close().await;
-            println!("{}", secret.expose_secret());
-            Ok(())
-        }
-        Command::User(UserCommand::Create { email }) => {
-            let s = Services::open_existing(&settings, clock::now()).await?;
-            let key = s
-                .create_user(&email, clock::now())
-                .await
-                .map_err(user_error)?;
-            s.db.close().await;
-            println!("{}", key.expose_secret());
-            Ok(())
-        }
+        Command::Zone(cmd) => with_services(&settings, |s| Box::pin(admin::zone(s, cmd))).await,
+        Command::Token(cmd) => with_services(&settings, |s| Box::pin(admin::token(s, cmd))).await,
+        Command::User(cmd) => with_services(&settings, |s| Box::pin(admin::user(s, cmd))).await,
+        Command::Audit(cmd) => with_services(&settings, |s| Box::pin(admin::audit(s, cmd))).await,
+        Command::Cert(cmd) => with_services(&settings, |s| Box::pin(cert::run(s, cmd))).await,
         Command::Ca(cmd) => {
             let s = Services::open_existing(&settings, clock::now()).await?;
             let result = ca::run(&s, cmd).await;
@@ -194,6 +120,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
     }
+}
+
+type CommandFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
+
+/// Opens the services on an existing database, runs `f`, closes the database (also on failure).
+async fn with_services<F>(settings: &Settings, f: F) -> anyhow::Result<()>
+where
+    F: for<'a> FnOnce(&'a Services) -> CommandFuture<'a>,
+{
+    let s = Services::open_existing(settings, clock::now()).await?;
+    let result = f(&s).await;
+    s.db.close().await;
+    result
 }
 
 fn pool(settings: &Settings) -> db::PoolSettings {
@@ -206,7 +146,9 @@ fn pool(settings: &Settings) -> db::PoolSettings {
 pub(crate) fn user_error(e: crate::error::Error) -> anyhow::Error {
     match e {
         crate::error::Error::Invalid(inv) => anyhow::anyhow!(inv.message),
-        crate::error::Error::NotFound => anyhow::anyhow!("no such zone"),
+        crate::error::Error::NotFound => {
+            anyhow::anyhow!("not found (no such zone, token or certificate in this account)")
+        }
         other => anyhow::anyhow!(other.to_string()),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 mod custody;
+mod proxies;
 mod show;
 mod strict;
 
@@ -81,6 +82,9 @@ pub struct Settings {
     pub signer_tls_key: Option<PathBuf>,
     /// The CA the other end's certificate must be issued by (PEM).
     pub signer_ca: Option<PathBuf>,
+    /// Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed when a
+    /// token's IP condition is checked.
+    pub trusted_proxies: Option<String>,
 }
 
 impl Default for Settings {
@@ -112,6 +116,7 @@ impl Default for Settings {
             signer_tls_cert: None,
             signer_tls_key: None,
             signer_ca: None,
+            trusted_proxies: None,
         }
     }
 }
@@ -200,6 +205,7 @@ impl Settings {
             "crl_validity_days must be from 1 to 365"
         );
         settings.custody_kind()?;
+        settings.trusted_proxies()?;
         anyhow::ensure!(
             settings.tls_cert.is_some() == settings.tls_key.is_some(),
             "MTLS_CA_TLS_CERT and MTLS_CA_TLS_KEY go together: set both for HTTPS, or neither"

@@ -46,3 +46,13 @@ pub async fn find_account_by_name(db: &Db, name: &str) -> DbResult<Option<Accoun
     .fetch_optional(pool)
     .await?))
 }
+
+/// The account with this id, if any.
+pub async fn find_account(db: &Db, id: &str) -> DbResult<Option<AccountRow>> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, AccountRow>(
+        "SELECT id, name, created_at FROM accounts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?))
+}

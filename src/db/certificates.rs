@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::audit::{insert_audit, AuditRow};
 use super::{db_run, Db, DbResult};
 use crate::model::CertStatus;
 
@@ -58,8 +59,8 @@ const COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr, comm
     state, location, organization, organizational_unit, fingerprint_sha256, ski, signature, status, \
     validity_days, issued_on, expires_on, status_changed_at, revocation_requested_at";
 
-/// Inserts every row in one transaction: all are committed, or none.
-pub async fn insert_batch(db: &Db, rows: &[CertRow]) -> DbResult<()> {
+/// Inserts every row, and every audit entry, in one transaction: all are committed, or none.
+pub async fn insert_batch(db: &Db, rows: &[CertRow], audits: &[AuditRow]) -> DbResult<()> {
     let sql = format!(
         "INSERT INTO client_certificates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
          $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
@@ -92,6 +93,9 @@ pub async fn insert_batch(db: &Db, rows: &[CertRow]) -> DbResult<()> {
                 .execute(&mut *tx)
                 .await?;
         }
+        for audit in audits {
+            insert_audit!(&mut *tx, audit);
+        }
         tx.commit().await?;
         Ok(())
     })
@@ -105,6 +109,16 @@ pub async fn get(db: &Db, zone_id: &str, id: &str) -> DbResult<Option<CertRow>> 
         .bind(zone_id)
         .fetch_optional(pool)
         .await?))
+}
+
+/// The zone of the certificate with this id, if any (the CLI's `cert show ID`).
+pub async fn zone_of(db: &Db, id: &str) -> DbResult<Option<String>> {
+    db_run!(db, |pool| Ok(sqlx::query_scalar::<_, String>(
+        "SELECT zone_id FROM client_certificates WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?))
 }
 
 /// Which certificates of a zone a count or a list covers.
@@ -193,18 +207,29 @@ pub async fn request_revocation(
     zone_id: &str,
     id: &str,
     now: i64,
+    audit: &AuditRow,
 ) -> DbResult<Option<CertRow>> {
     let sql = format!(
         "UPDATE client_certificates SET status = 'pending_revocation', status_changed_at = $1, \
          revocation_requested_at = $1 WHERE id = $2 AND zone_id = $3 \
          AND status IN ('active', 'pending_reactivation') RETURNING {COLUMNS}"
     );
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, CertRow>(&sql)
-        .bind(now)
-        .bind(id)
-        .bind(zone_id)
-        .fetch_optional(pool)
-        .await?))
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row = sqlx::query_as::<_, CertRow>(&sql)
+            .bind(now)
+            .bind(id)
+            .bind(zone_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = &row {
+            let mut audit = audit.clone();
+            audit.resource_id.clone_from(&row.id);
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        }
+        Ok(row)
+    })
 }
 
 /// Moves a `revoked` or `pending_revocation` certificate to `pending_reactivation`, in one statement.
@@ -214,16 +239,27 @@ pub async fn request_reactivation(
     zone_id: &str,
     id: &str,
     now: i64,
+    audit: &AuditRow,
 ) -> DbResult<Option<CertRow>> {
     let sql = format!(
         "UPDATE client_certificates SET status = 'pending_reactivation', status_changed_at = $1 \
          WHERE id = $2 AND zone_id = $3 AND status IN ('revoked', 'pending_revocation') \
          RETURNING {COLUMNS}"
     );
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, CertRow>(&sql)
-        .bind(now)
-        .bind(id)
-        .bind(zone_id)
-        .fetch_optional(pool)
-        .await?))
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let row = sqlx::query_as::<_, CertRow>(&sql)
+            .bind(now)
+            .bind(id)
+            .bind(zone_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = &row {
+            let mut audit = audit.clone();
+            audit.resource_id.clone_from(&row.id);
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        }
+        Ok(row)
+    })
 }

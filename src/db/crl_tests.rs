@@ -98,8 +98,10 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
             account_id: "a".repeat(32),
             name: "z.example".into(),
             created_at: 0,
+            modified_at: 0,
         };
-        insert_zone(&db, &zone).await.unwrap();
+        let audit = crate::db::audit::AuditRow::for_test(&zone.account_id);
+        insert_zone(&db, &zone, &audit).await.unwrap();
         let row = |id: &str, serial: &str| CertRow {
             id: id.into(),
             zone_id: zone.id.clone(),
@@ -113,7 +115,7 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
             revocation_requested_at: None,
             ..CertRow::default()
         };
-        certs::insert_batch(&db, &[row("c1", "01"), row("c2", "02")])
+        certs::insert_batch(&db, &[row("c1", "01"), row("c2", "02")], &[])
             .await
             .unwrap();
         assert!(has_pending(&db, "ca").await.unwrap());

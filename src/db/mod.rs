@@ -4,13 +4,15 @@
 //! pool is live through [`db_run!`], so each one is type-checked against both drivers.
 
 pub mod accounts;
+pub mod audit;
 pub mod cas;
 pub mod certificates;
-pub mod credentials;
 pub mod crl;
 pub mod leases;
 pub mod server_certs;
 pub mod signer_keys;
+pub mod tokens;
+pub mod users;
 pub mod zones;
 
 #[cfg(test)]
@@ -46,6 +48,9 @@ pub enum DbError {
     /// A unique constraint was violated.
     #[error("unique constraint violated")]
     UniqueViolation,
+    /// A foreign key points at a row that is not there (a zone deleted meanwhile).
+    #[error("foreign key violated")]
+    ForeignKeyViolation,
     /// A row held a value the code cannot read (edited by hand?).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -58,6 +63,7 @@ impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::UniqueViolation,
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::ForeignKeyViolation,
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(err.to_string())
             }

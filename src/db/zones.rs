@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::audit::{insert_audit, AuditRow};
 use super::{db_run, Db, DbResult};
 
 /// A stored zone.
@@ -15,39 +16,95 @@ pub struct ZoneRow {
     pub name: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// Unix seconds of the last change.
+    pub modified_at: i64,
 }
 
-/// Inserts a zone; a duplicate name in the account is `DbError::UniqueViolation`.
-pub async fn insert_zone(db: &Db, row: &ZoneRow) -> DbResult<()> {
+const COLUMNS: &str = "id, account_id, name, created_at, modified_at";
+
+/// Inserts a zone with its audit entry; a duplicate name in the account is
+/// `DbError::UniqueViolation`.
+pub async fn insert_zone(db: &Db, row: &ZoneRow, audit: &AuditRow) -> DbResult<()> {
     db_run!(db, |pool| {
-        sqlx::query("INSERT INTO zones (id, account_id, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&row.id)
-            .bind(&row.account_id)
-            .bind(&row.name)
-            .bind(row.created_at)
-            .execute(pool)
-            .await?;
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO zones (id, account_id, name, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&row.id)
+        .bind(&row.account_id)
+        .bind(&row.name)
+        .bind(row.created_at)
+        .bind(row.modified_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit!(&mut *tx, audit);
+        tx.commit().await?;
         Ok(())
     })
 }
 
-/// The account's zones, oldest first.
-pub async fn list_zones(db: &Db, account_id: &str) -> DbResult<Vec<ZoneRow>> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, ZoneRow>(
-        "SELECT id, account_id, name, created_at FROM zones WHERE account_id = $1 \
+/// The account's zones (only the one named `name`, when given), oldest first.
+pub async fn list_zones(db: &Db, account_id: &str, name: Option<&str>) -> DbResult<Vec<ZoneRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM zones WHERE account_id = $1 AND ($2 IS NULL OR lower(name) = lower($2)) \
          ORDER BY created_at, name"
-    )
-    .bind(account_id)
-    .fetch_all(pool)
-    .await?))
+    );
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, ZoneRow>(&sql)
+        .bind(account_id)
+        .bind(name)
+        .fetch_all(pool)
+        .await?))
 }
 
 /// The zone with this id, if any.
 pub async fn find_zone(db: &Db, zone_id: &str) -> DbResult<Option<ZoneRow>> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, ZoneRow>(
-        "SELECT id, account_id, name, created_at FROM zones WHERE id = $1"
-    )
-    .bind(zone_id)
-    .fetch_optional(pool)
-    .await?))
+    let sql = format!("SELECT {COLUMNS} FROM zones WHERE id = $1");
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, ZoneRow>(&sql)
+        .bind(zone_id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// What [`delete_zone`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneDeletion {
+    /// Gone, with its audit entry.
+    Deleted,
+    /// Not there.
+    Missing,
+    /// Refused: it still has this many certificates.
+    HasCertificates(i64),
+}
+
+/// Deletes an empty zone of the account. A zone with certificates is kept (they are never deleted).
+pub async fn delete_zone(
+    db: &Db,
+    account_id: &str,
+    zone_id: &str,
+    audit: &AuditRow,
+) -> DbResult<ZoneDeletion> {
+    db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let certs: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1")
+                .bind(zone_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if certs > 0 {
+            return Ok(ZoneDeletion::HasCertificates(certs));
+        }
+        let n = sqlx::query("DELETE FROM zones WHERE id = $1 AND account_id = $2")
+            .bind(zone_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Ok(ZoneDeletion::Missing);
+        }
+        insert_audit!(&mut *tx, audit);
+        tx.commit().await?;
+        Ok(ZoneDeletion::Deleted)
+    })
 }

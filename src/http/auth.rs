@@ -1,18 +1,66 @@
-//! The authentication extractor: headers to credentials to a principal, then the rate limit.
+//! The authentication extractor: headers to credentials to a principal; then the token's validity
+//! window and IP condition (the client address behind trusted proxies), then the rate limit.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use ipnet::IpNet;
 use secrecy::SecretString;
 
+use crate::clock;
 use crate::error::{AuthFailure, Error};
-use crate::service::auth::{is_plausible_email, Credentials, Principal};
+use crate::service::auth::{is_plausible_email, Caller, Credentials, Interface};
 use crate::service::Services;
 
 /// The authenticated caller of a v4 API request.
-pub struct Auth(pub Principal);
+pub struct Auth(pub Caller);
+
+/// The peer address of a connection, as `serve` records it for each request (whatever the
+/// listener: plain TCP or TLS).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// The client address of a request: the peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not a trusted proxy.
+pub fn client_ip(parts: &Parts, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<PeerAddr>>()
+        .map(|ConnectInfo(PeerAddr(addr))| canonical(addr.ip()))?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    let hops = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>().map(canonical) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
 
 const BAD_AUTHORIZATION: AuthFailure =
     AuthFailure::Malformed(6111, "Invalid format for Authorization header");
@@ -67,8 +115,15 @@ impl FromRequestParts<Arc<Services>> for Auth {
         services: &Arc<Services>,
     ) -> Result<Self, Error> {
         let creds = credentials(&parts.headers).map_err(Error::Unauthenticated)?;
-        let principal = services.authenticate(&creds).await?;
+        let now = clock::now();
+        let principal = services.authenticate(&creds, now).await?;
+        let ip = client_ip(parts, &services.trusted_proxies);
+        services.admit(&principal, ip, now)?;
         services.check_rate(&principal)?;
-        Ok(Auth(principal))
+        Ok(Auth(Caller {
+            principal,
+            ip,
+            interface: Interface::Api,
+        }))
     }
 }

@@ -11,8 +11,9 @@ use super::envelope::{ok, ok_list};
 use super::extract::{CertPath, JsonObject, OptionalJsonObject, QueryMap, ZonePath};
 use crate::clock;
 use crate::error::{codes, Error, Result};
-use crate::model::{Permission, ZoneId};
-use crate::service::auth::Principal;
+use crate::model::policy::PermissionGroup;
+use crate::model::ZoneId;
+use crate::service::auth::Caller;
 use crate::service::certificates::CreateRequest;
 use crate::service::listing::ListQuery;
 use crate::service::Services;
@@ -72,12 +73,12 @@ fn create_request(body: &serde_json::Map<String, Value>) -> Result<CreateRequest
 /// on success the service authorises anyway.
 async fn reject_input(
     s: &Services,
-    p: &Principal,
+    caller: &Caller,
     zone: &ZoneId,
-    needed: Permission,
+    needed: PermissionGroup,
     invalid: Error,
 ) -> Error {
-    match s.authorize(p, zone, needed).await {
+    match s.authorize(&caller.principal, zone, needed).await {
         Ok(()) => invalid,
         Err(denied) => denied,
     }
@@ -92,7 +93,9 @@ pub async fn create(
 ) -> Result<Response> {
     let req = match body.and_then(|JsonObject(body)| create_request(&body)) {
         Ok(req) => req,
-        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Write, invalid).await),
+        Err(invalid) => {
+            return Err(reject_input(&s, &p, &zone, PermissionGroup::SslWrite, invalid).await)
+        }
     };
     Ok(ok(s
         .create_certificate(&p, &zone, req, clock::now())
@@ -108,7 +111,9 @@ pub async fn list(
 ) -> Result<Response> {
     let query = match ListQuery::parse(&params) {
         Ok(query) => query,
-        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Read, invalid).await),
+        Err(invalid) => {
+            return Err(reject_input(&s, &p, &zone, PermissionGroup::SslRead, invalid).await)
+        }
     };
     let (items, info) = s.list_certificates(&p, &zone, &query).await?;
     Ok(ok_list(items, info))
@@ -156,7 +161,9 @@ pub async fn reactivate(
 ) -> Result<Response> {
     let reactivate = match body.and_then(|OptionalJsonObject(body)| reactivate_flag(&body)) {
         Ok(flag) => flag,
-        Err(invalid) => return Err(reject_input(&s, &p, &zone, Permission::Write, invalid).await),
+        Err(invalid) => {
+            return Err(reject_input(&s, &p, &zone, PermissionGroup::SslWrite, invalid).await)
+        }
     };
     Ok(ok(s
         .reactivate_certificate(&p, &zone, &id, reactivate, clock::now())

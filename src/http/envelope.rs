@@ -50,6 +50,17 @@ pub fn ok<T: Serialize>(result: T) -> Response {
     .into_response()
 }
 
+/// A 200 with `result` and one message (token verify's "This API Token is valid and active").
+pub fn ok_with_message<T: Serialize>(result: T, code: u32, message: &str) -> Response {
+    Json(json!({
+        "success": true,
+        "errors": [],
+        "messages": [{"code": code, "message": message, "type": null}],
+        "result": result,
+    }))
+    .into_response()
+}
+
 /// A 200 with a list `result` and its `result_info`.
 pub fn ok_list<T: Serialize>(result: Vec<T>, info: ResultInfo) -> Response {
     Json(json!({

@@ -52,6 +52,21 @@ impl IntoResponse for Error {
                 codes::INVALID_KEY,
                 "Unknown X-Auth-Key or X-Auth-Email",
             ),
+            Error::Unauthenticated(AuthFailure::Expired) => fail(
+                StatusCode::UNAUTHORIZED,
+                codes::INVALID_TOKEN,
+                "Invalid API Token: it has expired",
+            ),
+            Error::Unauthenticated(AuthFailure::NotYetValid) => fail(
+                StatusCode::UNAUTHORIZED,
+                codes::INVALID_TOKEN,
+                "Invalid API Token: it is not valid yet",
+            ),
+            Error::Unauthenticated(AuthFailure::Location(ip)) => fail(
+                StatusCode::FORBIDDEN,
+                codes::BAD_LOCATION,
+                format!("Cannot use the access token from location: {ip}"),
+            ),
             Error::Forbidden => fail(
                 StatusCode::FORBIDDEN,
                 codes::FORBIDDEN,

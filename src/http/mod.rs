@@ -8,6 +8,8 @@ pub mod error;
 pub mod extract;
 pub mod ops;
 pub mod pki;
+pub mod tokens;
+pub mod zones;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 
 use tower_http::catch_panic::CatchPanicLayer;
@@ -35,6 +37,28 @@ fn v4_api() -> Router<Arc<Services>> {
                 .delete(certificates::revoke)
                 .patch(certificates::reactivate),
         )
+        .route("/zones", get(zones::list).post(zones::create))
+        .route(
+            "/zones/{zone_id}",
+            get(zones::get_one).delete(zones::delete),
+        )
+        .route("/accounts", get(zones::accounts))
+        .route("/accounts/{account_id}", get(zones::account))
+        .route(
+            "/accounts/{account_id}/audit_logs",
+            get(zones::account_audit),
+        )
+        .route("/user/audit_logs", get(zones::user_audit))
+        .route("/user/tokens", get(tokens::list).post(tokens::create))
+        .route("/user/tokens/verify", get(tokens::verify))
+        .route("/user/tokens/permission_groups", get(tokens::groups))
+        .route(
+            "/user/tokens/{token_id}",
+            get(tokens::get_one)
+                .put(tokens::update)
+                .delete(tokens::delete),
+        )
+        .route("/user/tokens/{token_id}/value", put(tokens::roll))
         .method_not_allowed_fallback(ops::method_not_allowed)
 }
 

@@ -9,6 +9,8 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
 mod ca;
+pub mod condition;
+pub mod policy;
 
 pub use ca::{CaRole, Custody, KeyAlgorithm};
 

@@ -1,6 +1,7 @@
-//! A short-lived memory of successful authentications and zone grants, so that a busy client does
-//! not cost two or three database round trips per request. Only successes are remembered (a new
-//! token works at once); a token disabled in SQL stops working within the TTL.
+//! A short-lived memory of successful authentications and of which account a zone belongs to, so
+//! that a busy client does not cost two database round trips per request. Only successes are
+//! remembered (a new token works at once). A token changed through this process is forgotten at
+//! once; one disabled elsewhere (another replica, SQL) stops working within the TTL.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -30,6 +31,16 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
             .map(|(v, _)| v.clone())
     }
 
+    fn remove(&self, key: &K) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+
+    fn clear(&self) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.clear();
+    }
+
     fn put(&self, key: K, value: V) {
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES {
@@ -39,11 +50,11 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
     }
 }
 
-/// Remembered principals (by secret hash) and zone grants (by scope and zone).
+/// Remembered principals (by secret hash) and zone accounts (by zone id).
 pub struct AuthCache {
     ttl: Duration,
     principals: Ttl<String, Principal>,
-    grants: Ttl<(String, String), String>,
+    zones: Ttl<String, String>,
 }
 
 impl AuthCache {
@@ -52,7 +63,7 @@ impl AuthCache {
         (!ttl.is_zero()).then(|| Self {
             ttl,
             principals: Ttl::new(),
-            grants: Ttl::new(),
+            zones: Ttl::new(),
         })
     }
 
@@ -66,24 +77,31 @@ impl AuthCache {
         self.principals.put(key, p.clone());
     }
 
-    /// The account of `zone` if `scope` (a token id, or `*` for every zone) was granted it lately.
-    pub fn grant(&self, scope: &str, zone: &str) -> Option<String> {
-        self.grants
-            .get(&(scope.to_owned(), zone.to_owned()), self.ttl)
+    /// Forgets every principal (a token or user changed): the next request authenticates afresh.
+    pub fn forget_principals(&self) {
+        self.principals.clear();
     }
 
-    /// Remembers that `scope` may use `zone`, which belongs to `account`.
-    pub fn remember_grant(&self, scope: &str, zone: &str, account: &str) {
-        self.grants
-            .put((scope.to_owned(), zone.to_owned()), account.to_owned());
+    /// The account of `zone`, if seen lately.
+    pub fn zone(&self, zone: &str) -> Option<String> {
+        self.zones.get(&zone.to_owned(), self.ttl)
+    }
+
+    /// Remembers that `zone` belongs to `account`.
+    pub fn remember_zone(&self, zone: &str, account: &str) {
+        self.zones.put(zone.to_owned(), account.to_owned());
+    }
+
+    /// Forgets a deleted zone.
+    pub fn forget_zone(&self, zone: &str) {
+        self.zones.remove(&zone.to_owned());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Permission;
-    use crate::service::auth::Scope;
+    use crate::service::auth::PrincipalKind;
 
     #[test]
     fn entries_expire_and_a_zero_ttl_disables_the_cache() {
@@ -94,16 +112,21 @@ mod tests {
         let p = Principal {
             id: "t".into(),
             account_id: "a".into(),
-            permission: Permission::Read,
-            scope: Scope::AllZones,
+            kind: PrincipalKind::Operator,
         };
         cache.remember_principal("h".into(), &p);
-        cache.remember_grant("*", "z", "a");
+        cache.remember_zone("z", "a");
         assert_eq!(cache.principal("h").map(|p| p.id), Some("t".into()));
-        assert_eq!(cache.grant("*", "z"), Some("a".into()));
-        assert_eq!(cache.grant("other", "z"), None);
+        assert_eq!(cache.zone("z"), Some("a".into()));
+        assert_eq!(cache.zone("other"), None);
+        cache.forget_zone("z");
+        assert_eq!(cache.zone("z"), None);
+        cache.remember_zone("z", "a");
         std::thread::sleep(Duration::from_millis(60));
         assert!(cache.principal("h").is_none());
-        assert!(cache.grant("*", "z").is_none());
+        assert!(cache.zone("z").is_none());
+        cache.remember_principal("h".into(), &p);
+        cache.forget_principals();
+        assert!(cache.principal("h").is_none());
     }
 }

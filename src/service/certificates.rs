@@ -1,12 +1,14 @@
 //! Client certificates: issue from a CSR, read, list, and request revocation or reactivation.
 
+use super::audit::ResourceType;
+use super::auth::Caller;
 use super::listing::{ListQuery, ResultInfo};
 use super::view::{rfc3339, ClientCertificate};
 use super::Services;
 use crate::db::certificates::{self as repo, CertRow};
 use crate::error::{codes, Error, Result};
-use crate::model::{random_bytes, CertId, CertStatus, Permission, ZoneId};
-use crate::service::auth::Principal;
+use crate::model::policy::PermissionGroup;
+use crate::model::{random_bytes, CertId, CertStatus, ZoneId};
 use crate::signer::Pointers;
 use crate::x509::{Csr, CsrError};
 
@@ -37,12 +39,13 @@ impl Services {
     /// Issues a certificate for the CSR; returns once it is committed.
     pub async fn create_certificate(
         &self,
-        p: &Principal,
+        caller: &Caller,
         zone: &ZoneId,
         req: CreateRequest,
         now: i64,
     ) -> Result<ClientCertificate> {
-        self.authorize(p, zone, Permission::Write).await?;
+        self.authorize(&caller.principal, zone, PermissionGroup::SslWrite)
+            .await?;
         if !(1..=MAX_VALIDITY_DAYS).contains(&req.validity_days) {
             return Err(Error::invalid(
                 codes::VALIDITY_OUT_OF_RANGE,
@@ -102,7 +105,21 @@ impl Services {
             status_changed_at: now,
             revocation_requested_at: None,
         };
-        self.writer().insert(row.clone()).await?;
+        let audit = caller.audit(
+            "issue",
+            ResourceType::Certificate,
+            &row.id,
+            None,
+            Some(serde_json::json!({
+                "zone_id": row.zone_id,
+                "serial_number": row.serial_number,
+                "common_name": row.common_name,
+                "expires_on": rfc3339(row.expires_on),
+                "status": row.status.as_str(),
+            })),
+            now,
+        );
+        self.writer().insert(row.clone(), audit).await?;
         self.metrics.record_issued();
         Ok(self.view_of(&ca, row))
     }
@@ -110,25 +127,35 @@ impl Services {
     /// One certificate of the zone.
     pub async fn get_certificate(
         &self,
-        p: &Principal,
+        caller: &Caller,
         zone: &ZoneId,
         id: &CertId,
     ) -> Result<ClientCertificate> {
-        self.authorize(p, zone, Permission::Read).await?;
+        self.authorize(&caller.principal, zone, PermissionGroup::SslRead)
+            .await?;
         let row = repo::get(&self.db, zone.as_str(), id.as_str())
             .await?
             .ok_or(Error::NotFound)?;
         self.view(row).await
     }
 
+    /// The zone a certificate id belongs to (404 when unknown), for callers that know only the id.
+    pub async fn certificate_zone(&self, id: &CertId) -> Result<ZoneId> {
+        let zone = repo::zone_of(&self.db, id.as_str())
+            .await?
+            .ok_or(Error::NotFound)?;
+        ZoneId::parse(&zone).map_err(|e| Error::Internal(format!("stored zone id: {e}")))
+    }
+
     /// A page of the zone's certificates, oldest first.
     pub async fn list_certificates(
         &self,
-        p: &Principal,
+        caller: &Caller,
         zone: &ZoneId,
         query: &ListQuery,
     ) -> Result<(Vec<ClientCertificate>, ResultInfo)> {
-        self.authorize(p, zone, Permission::Read).await?;
+        self.authorize(&caller.principal, zone, PermissionGroup::SslRead)
+            .await?;
         let filter = repo::Filter {
             status: query.status,
             expires_before: query.expires_before,
@@ -155,47 +182,66 @@ impl Services {
     /// pending-revocation certificate is returned unchanged.
     pub async fn revoke_certificate(
         &self,
-        p: &Principal,
+        caller: &Caller,
         zone: &ZoneId,
         id: &CertId,
         now: i64,
     ) -> Result<ClientCertificate> {
-        self.authorize(p, zone, Permission::Write).await?;
-        self.transition(zone, id, now, Transition::Revoke).await
+        self.authorize(&caller.principal, zone, PermissionGroup::SslWrite)
+            .await?;
+        self.transition(caller, zone, id, now, Transition::Revoke)
+            .await
     }
 
     /// PATCH: `revoked` (or `pending_revocation`) becomes `pending_reactivation`; an active or
     /// pending-reactivation certificate is returned unchanged.
     pub async fn reactivate_certificate(
         &self,
-        p: &Principal,
+        caller: &Caller,
         zone: &ZoneId,
         id: &CertId,
         reactivate: bool,
         now: i64,
     ) -> Result<ClientCertificate> {
-        self.authorize(p, zone, Permission::Write).await?;
+        self.authorize(&caller.principal, zone, PermissionGroup::SslWrite)
+            .await?;
         if !reactivate {
-            return self.get_certificate(p, zone, id).await;
+            return self.get_certificate(caller, zone, id).await;
         }
-        self.transition(zone, id, now, Transition::Reactivate).await
+        self.transition(caller, zone, id, now, Transition::Reactivate)
+            .await
     }
 
     async fn transition(
         &self,
+        caller: &Caller,
         zone: &ZoneId,
         id: &CertId,
         now: i64,
         t: Transition,
     ) -> Result<ClientCertificate> {
+        let (action, to) = match t {
+            Transition::Revoke => ("revoke", CertStatus::PendingRevocation),
+            Transition::Reactivate => ("reactivate", CertStatus::PendingReactivation),
+        };
+        let audit = caller.audit(
+            action,
+            ResourceType::Certificate,
+            id.as_str(),
+            None,
+            Some(serde_json::json!({"zone_id": zone.as_str(), "status": to.as_str()})),
+            now,
+        );
         // A compare-and-set that lost to a concurrent change is retried against the new status.
         for _ in 0..4 {
             let moved = match t {
                 Transition::Revoke => {
-                    repo::request_revocation(&self.db, zone.as_str(), id.as_str(), now).await?
+                    repo::request_revocation(&self.db, zone.as_str(), id.as_str(), now, &audit)
+                        .await?
                 }
                 Transition::Reactivate => {
-                    repo::request_reactivation(&self.db, zone.as_str(), id.as_str(), now).await?
+                    repo::request_reactivation(&self.db, zone.as_str(), id.as_str(), now, &audit)
+                        .await?
                 }
             };
             if let Some(row) = moved {

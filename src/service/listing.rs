@@ -58,7 +58,8 @@ pub struct Window {
     pub total: u64,
 }
 
-fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u64>> {
+/// A whole-number query parameter (`2.0` accepted), `None` when absent.
+pub fn number(params: &HashMap<String, String>, name: &str) -> Result<Option<u64>> {
     let Some(raw) = params.get(name) else {
         return Ok(None);
     };

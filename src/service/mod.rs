@@ -1,6 +1,7 @@
 //! The service layer: every use case of the HTTP API, the CLI and the worker, on top of `db` and
 //! `signer`. [`Services::open`] only connects and assembles; the CAs live in the [`CaRegistry`].
 
+pub mod audit;
 pub mod auth;
 pub mod auth_cache;
 pub mod bootstrap;
@@ -9,14 +10,18 @@ mod ca_checks;
 pub mod ca_entry;
 pub mod ca_registry;
 pub mod certificates;
-pub mod credentials;
 pub mod custody;
 pub mod limiter;
 pub mod listing;
+pub mod paging;
 pub mod pki;
 pub mod pki_ocsp;
 pub mod server_tls;
+pub mod token_input;
+pub mod tokens;
 pub mod trust;
+pub mod usage;
+pub mod users;
 pub mod view;
 pub mod writer;
 pub mod zones;
@@ -51,12 +56,15 @@ pub struct Services {
     pub instance_id: String,
     /// CRL settings and the OCSP responder's memory.
     pub pki: pki::PkiState,
+    /// Peers whose `X-Forwarded-For` names the client (`MTLS_CA_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Seals the keys this process makes outside a custody (the API's TLS key).
     key_passphrase: Option<secrecy::SecretString>,
     write_batch_size: usize,
     writer: OnceLock<writer::CertWriter>,
     limiter: Option<limiter::Limiter>,
     auth_cache: Option<auth_cache::AuthCache>,
+    usage: usage::TokenUsage,
 }
 
 impl Services {
@@ -106,6 +114,7 @@ impl Services {
             public_url: settings.public_url(),
             instance_id: random_hex_id(),
             pki: pki::PkiState::new(settings.crl_validity_days),
+            trusted_proxies: settings.trusted_proxies()?,
             key_passphrase: settings.key_passphrase.clone(),
             write_batch_size: settings.write_batch_size,
             writer: OnceLock::new(),
@@ -113,6 +122,7 @@ impl Services {
             auth_cache: auth_cache::AuthCache::new(Duration::from_secs(
                 settings.auth_cache_seconds,
             )),
+            usage: usage::TokenUsage::default(),
         }))
     }
 

@@ -6,11 +6,12 @@
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::db::audit::AuditRow;
 use crate::db::certificates::{insert_batch, CertRow};
 use crate::db::{Db, DbError};
 use crate::error::{Error, Result};
 
-type Job = (CertRow, oneshot::Sender<Result<()>>);
+type Job = (CertRow, AuditRow, oneshot::Sender<Result<()>>);
 
 /// The handle requests use to have a row committed.
 #[derive(Clone)]
@@ -26,11 +27,11 @@ impl CertWriter {
         Self { tx }
     }
 
-    /// Commits the row; returns once it is durable (or failed).
-    pub async fn insert(&self, row: CertRow) -> Result<()> {
+    /// Commits the row with its audit entry; returns once both are durable (or failed).
+    pub async fn insert(&self, row: CertRow, audit: AuditRow) -> Result<()> {
         let (done, answer) = oneshot::channel();
         self.tx
-            .send((row, done))
+            .send((row, audit, done))
             .await
             .map_err(|_| Error::Unavailable("the certificate writer has stopped".into()))?;
         answer
@@ -42,23 +43,29 @@ impl CertWriter {
 async fn run(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let rows: Vec<CertRow> = batch.iter().map(|(row, _)| row.clone()).collect();
-        match insert_batch(&db, &rows).await {
+        let rows: Vec<CertRow> = batch.iter().map(|(row, _, _)| row.clone()).collect();
+        let audits: Vec<AuditRow> = batch.iter().map(|(_, a, _)| a.clone()).collect();
+        match insert_batch(&db, &rows, &audits).await {
             Ok(()) => {
-                for (_, done) in batch.drain(..) {
+                for (_, _, done) in batch.drain(..) {
                     let _ = done.send(Ok(()));
                 }
             }
             // One bad row must not fail its neighbours: retry each alone so each gets its own answer.
             Err(err) if batch.len() > 1 => {
                 tracing::warn!(error = %err, size = batch.len(), "batch insert failed; retrying rows one by one");
-                for (row, done) in batch.drain(..) {
-                    let result = insert_batch(&db, std::slice::from_ref(&row)).await;
+                for (row, audit, done) in batch.drain(..) {
+                    let result = insert_batch(
+                        &db,
+                        std::slice::from_ref(&row),
+                        std::slice::from_ref(&audit),
+                    )
+                    .await;
                     let _ = done.send(result.map_err(to_error));
                 }
             }
             Err(err) => {
-                if let Some((_, done)) = batch.pop() {
+                if let Some((_, _, done)) = batch.pop() {
                     let _ = done.send(Err(to_error(err)));
                 }
             }
@@ -69,6 +76,8 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
 fn to_error(err: DbError) -> Error {
     match err {
         DbError::Unavailable(m) => Error::Unavailable(m),
+        // The zone was deleted while the certificate was being signed.
+        DbError::ForeignKeyViolation => Error::NotFound,
         other => Error::Internal(format!("storing a certificate: {other}")),
     }
 }

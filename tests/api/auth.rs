@@ -176,7 +176,7 @@ async fn an_unknown_token_is_401_1000_and_an_unknown_email_or_wrong_key_is_401_9
         let app = TestApp::spawn(engine).await;
         let key = app
             .services
-            .create_user("ops@example.com", mtls_ca::clock::now())
+            .create_user(&app.cli(), "ops@example.com", mtls_ca::clock::now())
             .await
             .expect("user");
         let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
@@ -229,7 +229,7 @@ async fn a_user_with_a_global_api_key_can_issue_and_list_with_x_auth_headers() {
         let app = TestApp::spawn(engine).await;
         let key = app
             .services
-            .create_user("ops@example.com", mtls_ca::clock::now())
+            .create_user(&app.cli(), "ops@example.com", mtls_ca::clock::now())
             .await
             .expect("user");
         let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
@@ -259,7 +259,7 @@ async fn a_token_wins_when_both_schemes_are_sent() {
         let app = TestApp::spawn(engine).await;
         let key = app
             .services
-            .create_user("ops@example.com", mtls_ca::clock::now())
+            .create_user(&app.cli(), "ops@example.com", mtls_ca::clock::now())
             .await
             .expect("user");
         let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();
@@ -530,7 +530,7 @@ async fn secrets_are_prefixed_and_only_their_sha256_is_stored() {
         assert!(token.starts_with("mtlsca_"), "{token}");
         let key = app
             .services
-            .create_user("ops@example.com", mtls_ca::clock::now())
+            .create_user(&app.cli(), "ops@example.com", mtls_ca::clock::now())
             .await
             .expect("user");
         let key = secrecy::ExposeSecret::expose_secret(&key).to_owned();

@@ -309,9 +309,17 @@ async fn a_validity_reaching_past_the_ca_certificate_is_400_1421() {
         let app = TestApp::spawn(engine).await;
         let s = &app.services;
         let principal = s
-            .authenticate(&Credentials::Token(SecretString::from(app.token.clone())))
+            .authenticate(
+                &Credentials::Token(SecretString::from(app.token.clone())),
+                mtls_ca::clock::now(),
+            )
             .await
             .expect("the test token authenticates");
+        let principal = mtls_ca::service::auth::Caller {
+            principal,
+            ip: None,
+            interface: mtls_ca::service::auth::Interface::Api,
+        };
         let zone = ZoneId::parse(&app.zone).expect("zone id");
         let ca_end = s
             .cas

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
 use mtls_ca::model::{Permission, ZoneId};
+use mtls_ca::service::auth::Caller;
 use mtls_ca::service::Services;
 use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
@@ -237,8 +238,10 @@ impl TestApp {
             let _ = stopped.await;
         }));
         let now = mtls_ca::clock::now();
+        let cli = Caller::cli(services.account_id.as_str());
         let zone = services
             .create_zone(
+                &cli,
                 &format!("zone-{}.example", mtls_ca::model::random_hex_id()),
                 now,
             )
@@ -246,9 +249,10 @@ impl TestApp {
             .expect("zone")
             .id;
         let token = services
-            .create_token("test", Permission::Write, &[], now)
+            .create_cli_token(&cli, "test", Permission::Write, &[], now)
             .await
             .expect("token")
+            .1
             .expose_secret()
             .to_owned();
         let client = if scheme == "https" {
@@ -350,6 +354,7 @@ impl TestApp {
     pub async fn new_zone(&self) -> String {
         self.services
             .create_zone(
+                &self.cli(),
                 &format!("zone-{}.example", mtls_ca::model::random_hex_id()),
                 mtls_ca::clock::now(),
             )
@@ -365,11 +370,23 @@ impl TestApp {
             .map(|z| ZoneId::parse(z).expect("zone id"))
             .collect();
         self.services
-            .create_token("scoped", permission, &zones, mtls_ca::clock::now())
+            .create_cli_token(
+                &self.cli(),
+                &format!("scoped-{}", mtls_ca::model::random_hex_id()),
+                permission,
+                &zones,
+                mtls_ca::clock::now(),
+            )
             .await
             .expect("token")
+            .1
             .expose_secret()
             .to_owned()
+    }
+
+    /// The CLI's caller (the operator) on this app's account.
+    pub fn cli(&self) -> Caller {
+        Caller::cli(self.services.account_id.as_str())
     }
 
     /// `{base}/client/v4{path}`.

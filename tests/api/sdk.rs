@@ -80,7 +80,7 @@ async fn run_check(program: &Path, phases: &[Vec<OsString>], dir: &Path, label: 
         let email = format!("{label}@example.com");
         let key = app
             .services
-            .create_user(&email, mtls_ca::clock::now())
+            .create_user(&app.cli(), &email, mtls_ca::clock::now())
             .await
             .expect("user");
         let tmp = tempfile::tempdir().expect("dir");
