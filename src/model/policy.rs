@@ -239,7 +239,14 @@ pub fn rights(policies: &[Policy], target: Target<'_>) -> Rights {
             }
         }
     }
-    Rights(allowed & !denied)
+    // Token groups apply to tokens only; SSL and zone groups to zones and the account.
+    let applicable = match target {
+        Target::Tokens { .. } => {
+            PermissionGroup::TokensRead.bit() | PermissionGroup::TokensWrite.bit()
+        }
+        _ => !(PermissionGroup::TokensRead.bit() | PermissionGroup::TokensWrite.bit()),
+    };
+    Rights(allowed & !denied & applicable)
 }
 
 /// The zones the policies name explicitly (for listing what a scoped token may see), and whether
@@ -469,6 +476,18 @@ mod tests {
         assert!(rights(&ps, mine).has(TokensRead));
         assert!(rights(&ps, theirs).is_empty());
         assert!(rights(&ps, zone("z1")).is_empty());
+        let account_wide = [policy(
+            Effect::Allow,
+            &[TokensRead, SslRead],
+            json!({"com.cloudflare.api.account.acc": "*"}),
+        )];
+        let on_zone = rights(&account_wide, zone("z1"));
+        assert!(
+            on_zone.has(SslRead) && !on_zone.has(TokensRead),
+            "token groups are not zone rights"
+        );
+        let on_tokens = rights(&account_wide, mine);
+        assert!(on_tokens.has(TokensRead) && !on_tokens.has(SslRead));
     }
 
     #[test]

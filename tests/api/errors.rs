@@ -360,8 +360,8 @@ async fn unknown_routes_are_404_7000_under_client_v4_and_at_the_root_even_withou
         let zone = &app.zone;
         for path in [
             "/nope".to_owned(),
-            "/zones".to_owned(),
-            format!("/zones/{zone}"),
+            "/user".to_owned(),
+            format!("/zones/{zone}/dns_records"),
             format!("/zones/{zone}/client_certificate"),
             format!("/zones/{zone}/client_certificates/{NO_SUCH_ID}/extra"),
         ] {

@@ -249,7 +249,13 @@ impl TestApp {
             .expect("zone")
             .id;
         let token = services
-            .create_cli_token(&cli, "test", Permission::Write, &[], now)
+            .create_cli_token(
+                &cli,
+                &format!("test-{}", mtls_ca::model::random_hex_id()),
+                Permission::Write,
+                &[],
+                now,
+            )
             .await
             .expect("token")
             .1
