@@ -29,18 +29,13 @@ const COLUMNS: &str = "id, account_id, email, key_hash, disabled, created_at, mo
 /// Inserts a user with its audit entry; an email taken (in any case) is `DbError::UniqueViolation`.
 pub async fn insert(db: &Db, row: &UserRow, audit: &AuditRow) -> DbResult<()> {
     db_run!(db, |pool| {
+        // One statement that writes first: a read-then-write transaction could not upgrade its
+        // lock while another process writes (SQLite answers SQLITE_BUSY at once).
         let mut tx = pool.begin().await?;
-        let taken = sqlx::query("SELECT 1 FROM users WHERE lower(email) = lower($1)")
-            .bind(&row.email)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if taken {
-            return Err(super::DbError::UniqueViolation);
-        }
-        sqlx::query(
+        let n = sqlx::query(
             "INSERT INTO users (id, account_id, email, key_hash, disabled, created_at, modified_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             SELECT $1, $2, $3, $4, $5, $6, $7 \
+             WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($3))",
         )
         .bind(&row.id)
         .bind(&row.account_id)
@@ -50,7 +45,11 @@ pub async fn insert(db: &Db, row: &UserRow, audit: &AuditRow) -> DbResult<()> {
         .bind(row.created_at)
         .bind(row.modified_at)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(super::DbError::UniqueViolation);
+        }
         insert_audit!(&mut *tx, audit);
         tx.commit().await?;
         Ok(())

@@ -85,23 +85,28 @@ pub async fn delete_zone(
     audit: &AuditRow,
 ) -> DbResult<ZoneDeletion> {
     db_run!(db, |pool| {
+        // Write first (SQLite cannot upgrade a read transaction while another process writes).
         let mut tx = pool.begin().await?;
-        let certs: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1")
-                .bind(zone_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if certs > 0 {
-            return Ok(ZoneDeletion::HasCertificates(certs));
-        }
-        let n = sqlx::query("DELETE FROM zones WHERE id = $1 AND account_id = $2")
-            .bind(zone_id)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "DELETE FROM zones WHERE id = $1 AND account_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM client_certificates WHERE zone_id = $1)",
+        )
+        .bind(zone_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n != 1 {
-            return Ok(ZoneDeletion::Missing);
+            let certs: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM client_certificates WHERE zone_id = $1")
+                    .bind(zone_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(if certs > 0 {
+                ZoneDeletion::HasCertificates(certs)
+            } else {
+                ZoneDeletion::Missing
+            });
         }
         insert_audit!(&mut *tx, audit);
         tx.commit().await?;
