@@ -8,10 +8,12 @@ mod ca;
 mod cert;
 mod serve;
 mod table;
+mod tokens;
 
-pub use admin::{AuditCommand, TokenCommand, UserCommand, ZoneCommand};
+pub use admin::{AuditCommand, UserCommand, ZoneCommand};
 pub use ca::CaCommand;
 pub use cert::CertCommand;
+pub use tokens::TokenCommand;
 
 use crate::config::Settings;
 use crate::service::Services;
@@ -109,7 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Zone(cmd) => with_services(&settings, |s| Box::pin(admin::zone(s, cmd))).await,
-        Command::Token(cmd) => with_services(&settings, |s| Box::pin(admin::token(s, cmd))).await,
+        Command::Token(cmd) => with_services(&settings, |s| Box::pin(tokens::run(s, cmd))).await,
         Command::User(cmd) => with_services(&settings, |s| Box::pin(admin::user(s, cmd))).await,
         Command::Audit(cmd) => with_services(&settings, |s| Box::pin(admin::audit(s, cmd))).await,
         Command::Cert(cmd) => with_services(&settings, |s| Box::pin(cert::run(s, cmd))).await,

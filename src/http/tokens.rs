@@ -15,7 +15,7 @@ use crate::error::{AuthFailure, Error, Result};
 use crate::service::auth::Credentials;
 use crate::service::paging::Paging;
 use crate::service::token_input::parse_spec;
-use crate::service::tokens::permission_groups;
+use crate::service::token_view::permission_groups;
 use crate::service::Services;
 
 /// `{token_id}` of the path; anything but 32 hex digits is an unknown token.

@@ -12,7 +12,7 @@ use super::Services;
 use crate::clock::{parse_instant, rfc3339};
 use crate::db::audit::{self as repo, AuditFilter, AuditRow};
 use crate::error::{codes, Error, Result};
-use crate::model::policy::{PermissionGroup, Target};
+use crate::model::policy::PermissionGroup;
 
 /// What a change was done to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,11 +162,8 @@ impl Services {
             match scope {
                 AuditScope::User => filter.actor_id = Some(p.id.clone()),
                 AuditScope::Account
-                    if p.rights(Target::Tokens {
-                        account: &p.account_id,
-                        owner: p.token_owner(),
-                    })
-                    .has(PermissionGroup::TokensRead) => {}
+                    if p.token_rights(p.token_owner())
+                        .has(PermissionGroup::TokensRead) => {}
                 AuditScope::Account => return Err(Error::Forbidden),
             }
         }

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value};
 
+use super::policy_input::parse_policy;
 use crate::clock::parse_rfc3339;
 use crate::error::{codes, Error, Result};
 use crate::model::condition::Condition;
-use crate::model::policy::{parse_resources, Effect, PermissionGroup, Policy};
-use crate::model::random_hex_id;
+use crate::model::policy::Policy;
 
 /// Longest token name.
 pub const MAX_NAME: usize = 120;
@@ -29,7 +29,7 @@ pub struct TokenSpec {
     pub disabled: Option<bool>,
 }
 
-fn invalid(code: u32, message: impl Into<String>, pointer: &str) -> Error {
+pub(super) fn invalid(code: u32, message: impl Into<String>, pointer: &str) -> Error {
     Error::invalid(code, message, Some(pointer))
 }
 
@@ -68,92 +68,18 @@ fn parse_time(body: &Map<String, Value>, field: &str) -> Result<Option<i64>> {
     }
 }
 
-fn parse_group(value: &Value, at: &str) -> Result<PermissionGroup> {
-    let by_id = value.get("id").and_then(Value::as_str);
-    let by_name = value.get("name").and_then(Value::as_str);
-    let found = match (by_id, by_name) {
-        (Some(id), _) => PermissionGroup::by_id(id),
-        (None, Some(name)) => PermissionGroup::by_name(name),
-        (None, None) => None,
-    };
-    found.ok_or_else(|| {
-        invalid(
-            codes::INVALID_POLICY,
-            format!(
-                "unknown permission group {}; GET /user/tokens/permission_groups lists them",
-                by_id.or(by_name).unwrap_or("(no id)")
-            ),
-            at,
-        )
-    })
-}
-
-fn parse_policy(value: &Value, i: usize) -> Result<Policy> {
-    let at = format!("/policies/{i}");
-    let Value::Object(obj) = value else {
-        return Err(invalid(
-            codes::INVALID_POLICY,
-            "a policy must be an object",
-            &at,
-        ));
-    };
-    let effect = match obj.get("effect").and_then(Value::as_str) {
-        Some("allow") => Effect::Allow,
-        Some("deny") => Effect::Deny,
-        _ => {
-            return Err(invalid(
-                codes::INVALID_POLICY,
-                "effect must be allow or deny",
-                &format!("{at}/effect"),
-            ))
-        }
-    };
-    let groups = match obj.get("permission_groups") {
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .enumerate()
-            .map(|(j, g)| parse_group(g, &format!("{at}/permission_groups/{j}")))
-            .collect::<Result<Vec<_>>>()?,
-        _ => {
-            return Err(invalid(
-                codes::INVALID_POLICY,
-                "permission_groups must be a non-empty array of {id}",
-                &format!("{at}/permission_groups"),
-            ))
-        }
-    };
-    let resources_json = match obj.get("resources") {
-        Some(Value::Object(map)) if !map.is_empty() => map.clone(),
-        _ => {
-            return Err(invalid(
-                codes::INVALID_POLICY,
-                "resources must be a non-empty object such as {\"com.cloudflare.api.account.zone.<zone id>\": \"*\"}",
-                &format!("{at}/resources"),
-            ))
-        }
-    };
-    let resources = parse_resources(&resources_json).map_err(|key| {
-        invalid(
-            codes::INVALID_POLICY,
-            format!(
-                "resource {key:?} is not com.cloudflare.api.account.<id>, \
-                 com.cloudflare.api.account.zone.<id> or com.cloudflare.api.user.<id> with the value \"*\""
-            ),
-            &format!("{at}/resources"),
-        )
-    })?;
-    let id = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
-        .map_or_else(random_hex_id, str::to_ascii_lowercase);
-    Ok(Policy {
-        id,
-        effect,
-        groups,
-        resources,
-        resources_json,
-    })
+impl TokenSpec {
+    /// A new token of one policy, no condition and no validity window (what the CLI makes).
+    pub fn of_policy(name: &str, policy: Policy) -> Result<Self> {
+        Ok(Self {
+            name: parse_name(Some(&Value::String(name.to_owned())))?,
+            policies: vec![policy],
+            condition: Condition::default(),
+            not_before: None,
+            expires_on: None,
+            disabled: None,
+        })
+    }
 }
 
 /// Parses a create (`update` false) or update body.
@@ -231,6 +157,7 @@ pub fn parse_spec(body: &Map<String, Value>, update: bool) -> Result<TokenSpec> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::policy::PermissionGroup;
     use serde_json::json;
 
     fn spec(v: Value, update: bool) -> Result<TokenSpec> {

@@ -6,148 +6,19 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use super::audit::ResourceType;
-use super::auth::{
-    hash_secret, new_secret, token_by_secret, Caller, Principal, PrincipalKind, TOKEN_PREFIX,
-};
+use super::auth::{hash_secret, new_secret, Caller, Principal, TOKEN_PREFIX};
+use super::policy_input::cli_policy;
 use super::token_input::TokenSpec;
+use super::token_rights::{check_within_rights, visible, visible_any, writable};
+use super::token_view::token_json;
 use super::Services;
-use crate::clock::rfc3339;
 use crate::db::tokens::{self as repo, TokenRow};
 use crate::db::zones;
-use crate::error::{codes, AuthFailure, Error, Result};
-use crate::model::condition::Condition;
-use crate::model::policy::{self, Effect, PermissionGroup, Policy, Resource, Rights, Target};
+use crate::error::{codes, Error, Result};
+use crate::model::policy::{self, PermissionGroup};
 use crate::model::{random_hex_id, Permission, ZoneId};
 
-/// A token's `status` at `now`.
-pub fn status(row: &TokenRow, now: i64) -> &'static str {
-    if row.disabled {
-        "disabled"
-    } else if row.expires_on.is_some_and(|at| now >= at) {
-        "expired"
-    } else {
-        "active"
-    }
-}
-
-/// The API object of a token (never its secret).
-pub fn token_json(row: &TokenRow, now: i64) -> Value {
-    let policies: Value = serde_json::from_str(&row.policies).unwrap_or(Value::Array(Vec::new()));
-    let mut v = json!({
-        "id": row.id,
-        "name": row.name,
-        "status": status(row, now),
-        "issued_on": rfc3339(row.created_at),
-        "modified_on": rfc3339(row.modified_at),
-        "last_used_on": row.last_used_at.map(rfc3339),
-        "policies": policies,
-    });
-    if let Some(at) = row.expires_on {
-        v["expires_on"] = json!(rfc3339(at));
-    }
-    if let Some(at) = row.not_before {
-        v["not_before"] = json!(rfc3339(at));
-    }
-    if let Some(c) = row
-        .condition
-        .as_deref()
-        .and_then(|c| serde_json::from_str::<Value>(c).ok())
-    {
-        v["condition"] = c;
-    }
-    v
-}
-
-/// The rights a principal holds over the tokens of `owner`.
-fn token_rights(p: &Principal, owner: Option<&str>) -> Rights {
-    p.rights(Target::Tokens {
-        account: &p.account_id,
-        owner,
-    })
-}
-
-/// True when `p` may see the token: a user or the CLI sees every token of the account; a token sees
-/// those of its own owner, with API Tokens Read over them.
-fn visible(p: &Principal, row: &TokenRow) -> bool {
-    row.account_id == p.account_id
-        && match &p.kind {
-            PrincipalKind::User { .. } | PrincipalKind::Operator => true,
-            PrincipalKind::Token(t) => {
-                row.owner_user_id == t.owner
-                    && token_rights(p, t.owner.as_deref()).has(PermissionGroup::TokensRead)
-            }
-        }
-}
-
-/// Checks that `p` holds every group of every allow policy over every resource it names.
-fn check_within_rights(p: &Principal, policies: &[Policy]) -> Result<()> {
-    let account = p.account_id.as_str();
-    for (i, pol) in policies.iter().enumerate() {
-        if pol.effect == Effect::Deny {
-            continue;
-        }
-        for r in &pol.resources {
-            let rights = match r {
-                Resource::Zone(Some(z)) => p.zone_rights(z),
-                Resource::AccountZones(_, zs) if zs.iter().all(Option::is_some) => zs
-                    .iter()
-                    .flatten()
-                    .fold(Rights::ALL, |held, z| held.intersect(p.zone_rights(z))),
-                Resource::User(u) => token_rights(p, u.as_deref().or(p.token_owner())),
-                _ => p.rights(Target::Account(account)),
-            };
-            if let Some(g) = pol.groups.iter().find(|g| !rights.has(**g)) {
-                return Err(Error::invalid(
-                    codes::RIGHTS_EXCEEDED,
-                    format!(
-                        "a token cannot be given {} over resources its maker does not hold it on",
-                        g.name()
-                    ),
-                    Some(&format!("/policies/{i}")),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 impl Services {
-    /// Checks the resources name this account and its zones.
-    async fn check_resources(&self, policies: &[Policy]) -> Result<()> {
-        let account = self.account_id.as_str();
-        for (i, pol) in policies.iter().enumerate() {
-            let at = format!("/policies/{i}/resources");
-            for r in &pol.resources {
-                let (acct, zone_ids): (Option<&String>, Vec<&String>) = match r {
-                    Resource::Account(a) => (a.as_ref(), Vec::new()),
-                    Resource::AccountZones(a, zs) => (a.as_ref(), zs.iter().flatten().collect()),
-                    Resource::Zone(z) => (None, z.iter().collect()),
-                    Resource::User(_) => (None, Vec::new()),
-                };
-                if acct.is_some_and(|a| a != account) {
-                    return Err(Error::invalid(
-                        codes::INVALID_ACCOUNT,
-                        format!("the account in the resources is not this account ({account})"),
-                        Some(&at),
-                    ));
-                }
-                for z in zone_ids {
-                    match zones::find_zone(&self.db, z).await? {
-                        Some(row) if row.account_id == account => {}
-                        _ => {
-                            return Err(Error::invalid(
-                                codes::INVALID_POLICY,
-                                format!("no zone {z} in this account"),
-                                Some(&at),
-                            ))
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn forget_credentials(&self) {
         if let Some(cache) = &self.auth_cache {
             cache.forget_principals();
@@ -178,14 +49,6 @@ impl Services {
         }
     }
 
-    fn writable(p: &Principal, row: &TokenRow) -> Result<()> {
-        if token_rights(p, row.owner_user_id.as_deref()).has(PermissionGroup::TokensWrite) {
-            Ok(())
-        } else {
-            Err(Error::Forbidden)
-        }
-    }
-
     /// One token.
     pub async fn get_token(&self, caller: &Caller, id: &str, now: i64) -> Result<Value> {
         Ok(token_json(
@@ -205,7 +68,10 @@ impl Services {
     ) -> Result<(Value, SecretString)> {
         let p = &caller.principal;
         let owner = p.token_owner().map(str::to_owned);
-        if !token_rights(p, owner.as_deref()).has(PermissionGroup::TokensWrite) {
+        if !p
+            .token_rights(owner.as_deref())
+            .has(PermissionGroup::TokensWrite)
+        {
             return Err(Error::Forbidden);
         }
         check_within_rights(p, &spec.policies)?;
@@ -261,36 +127,8 @@ impl Services {
         zone_ids: &[ZoneId],
         now: i64,
     ) -> Result<(Value, SecretString)> {
-        let group = match permission {
-            Permission::Read => PermissionGroup::SslRead,
-            Permission::Write => PermissionGroup::SslWrite,
-        };
-        let mut resources_json = serde_json::Map::new();
-        if zone_ids.is_empty() {
-            resources_json.insert(
-                format!("com.cloudflare.api.account.{}", self.account_id),
-                json!("*"),
-            );
-        }
-        for z in zone_ids {
-            resources_json.insert(format!("com.cloudflare.api.account.zone.{z}"), json!("*"));
-        }
-        let resources = policy::parse_resources(&resources_json)
-            .map_err(|k| Error::Internal(format!("bad resource {k}")))?;
-        let spec = TokenSpec {
-            name: super::token_input::parse_name(Some(&json!(name)))?,
-            policies: vec![Policy {
-                id: random_hex_id(),
-                effect: Effect::Allow,
-                groups: vec![group],
-                resources,
-                resources_json,
-            }],
-            condition: Condition::default(),
-            not_before: None,
-            expires_on: None,
-            disabled: None,
-        };
+        let policy = cli_policy(permission, self.account_id.as_str(), zone_ids)?;
+        let spec = TokenSpec::of_policy(name, policy)?;
         for z in zone_ids {
             match zones::find_zone(&self.db, z.as_str()).await? {
                 Some(row) if row.account_id == self.account_id.as_str() => {}
@@ -310,7 +148,7 @@ impl Services {
     ) -> Result<Value> {
         let p = &caller.principal;
         let old = self.visible_token(p, id).await?;
-        Self::writable(p, &old)?;
+        writable(p, &old)?;
         check_within_rights(p, &spec.policies)?;
         self.check_resources(&spec.policies).await?;
         let new = TokenRow {
@@ -336,7 +174,7 @@ impl Services {
     ) -> Result<Value> {
         let p = &caller.principal;
         let old = self.visible_token(p, id).await?;
-        Self::writable(p, &old)?;
+        writable(p, &old)?;
         let new = TokenRow {
             disabled,
             modified_at: now,
@@ -375,7 +213,7 @@ impl Services {
     pub async fn roll_token(&self, caller: &Caller, id: &str, now: i64) -> Result<SecretString> {
         let p = &caller.principal;
         let old = self.visible_token(p, id).await?;
-        Self::writable(p, &old)?;
+        writable(p, &old)?;
         let secret = new_secret(TOKEN_PREFIX);
         let new = TokenRow {
             secret_hash: hash_secret(secret.expose_secret()),
@@ -390,7 +228,7 @@ impl Services {
     pub async fn delete_token(&self, caller: &Caller, id: &str, now: i64) -> Result<Value> {
         let p = &caller.principal;
         let old = self.visible_token(p, id).await?;
-        Self::writable(p, &old)?;
+        writable(p, &old)?;
         let audit = caller.audit(
             "delete",
             ResourceType::Token,
@@ -405,57 +243,4 @@ impl Services {
         self.forget_credentials();
         Ok(json!({ "id": old.id }))
     }
-
-    /// `GET /user/tokens/verify`: the presented token's id and status. A disabled or expired
-    /// token is answered with its status; the IP condition and `not_before` still apply.
-    pub async fn verify_token(
-        &self,
-        secret: &SecretString,
-        ip: Option<std::net::IpAddr>,
-        now: i64,
-    ) -> Result<Value> {
-        let Some(row) = token_by_secret(self, secret).await? else {
-            return Err(Error::Unauthenticated(AuthFailure::BadToken));
-        };
-        let mut token = row.token.clone();
-        token.disabled |= row.owner_disabled == Some(true);
-        if token.not_before.is_some_and(|at| now < at) {
-            return Err(Error::Unauthenticated(AuthFailure::NotYetValid));
-        }
-        let principal = super::auth::grant_of(row)?;
-        self.check_rate(&principal)?;
-        if let PrincipalKind::Token(t) = &principal.kind {
-            if !t.condition.allows(ip) {
-                return Err(Error::Unauthenticated(AuthFailure::Location(
-                    ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                )));
-            }
-        }
-        let mut v = json!({"id": token.id, "status": status(&token, now)});
-        if let Some(at) = token.expires_on {
-            v["expires_on"] = json!(rfc3339(at));
-        }
-        if let Some(at) = token.not_before {
-            v["not_before"] = json!(rfc3339(at));
-        }
-        Ok(v)
-    }
-}
-
-/// Whether the principal may look at tokens at all.
-fn visible_any(p: &Principal) -> bool {
-    match &p.kind {
-        PrincipalKind::User { .. } | PrincipalKind::Operator => true,
-        PrincipalKind::Token(t) => {
-            token_rights(p, t.owner.as_deref()).has(PermissionGroup::TokensRead)
-        }
-    }
-}
-
-/// The permission groups, as `GET /user/tokens/permission_groups` lists them.
-pub fn permission_groups() -> Vec<Value> {
-    PermissionGroup::ALL
-        .iter()
-        .map(|g| json!({"id": g.id(), "name": g.name(), "scopes": [g.scope()]}))
-        .collect()
 }
