@@ -173,14 +173,7 @@ async fn main() -> anyhow::Result<()> {
     let app = App::build(settings).await?;
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
-    let zone = services
-        .create_zone(
-            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
-            "bench.example",
-            now,
-        )
-        .await?
-        .id;
+    let zone = common::bench_zone(&services, now).await?;
     let ca_id = services.cas.issuing()?.id.clone();
     let t = Instant::now();
     let revoked = insert(

@@ -61,14 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let app = App::build(settings).await?;
     let s = app.services.clone();
     let now = mtls_ca::clock::now();
-    let zone = s
-        .create_zone(
-            &mtls_ca::service::auth::Caller::cli(s.account_id.as_str()),
-            "bench.example",
-            now,
-        )
-        .await?
-        .id;
+    let zone = common::bench_zone(&s, now).await?;
     let first = s.cas.issuing()?.id.clone();
     let t = Instant::now();
     insert(&s, &first, &zone, CertStatus::Active, args.stored, now).await?;

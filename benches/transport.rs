@@ -14,7 +14,6 @@ use common::fresh_database;
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
 use mtls_ca::model::Permission;
-use secrecy::ExposeSecret;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -52,38 +51,9 @@ async fn one_run(args: &Args, https: bool) -> anyhow::Result<RunResult> {
     let app = App::build(settings).await?;
     let services = app.services.clone();
     let now = mtls_ca::clock::now();
-    let zone = services
-        .create_zone(
-            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
-            "bench.example",
-            now,
-        )
-        .await?
-        .id;
-    let token = services
-        .create_cli_token(
-            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
-            "bench",
-            Permission::Read,
-            &[],
-            now,
-        )
-        .await?
-        .1
-        .expose_secret()
-        .to_owned();
-    let writer = services
-        .create_cli_token(
-            &mtls_ca::service::auth::Caller::cli(services.account_id.as_str()),
-            "writer",
-            Permission::Write,
-            &[],
-            now,
-        )
-        .await?
-        .1
-        .expose_secret()
-        .to_owned();
+    let zone = common::bench_zone(&services, now).await?;
+    let token = common::bench_token(&services, "bench", Permission::Read, now).await?;
+    let writer = common::bench_token(&services, "writer", Permission::Write, now).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let scheme = if https { "https" } else { "http" };

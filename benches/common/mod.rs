@@ -3,10 +3,32 @@
 #![allow(dead_code)]
 
 use mtls_ca::db::certificates::{insert_batch, CertRow};
-use mtls_ca::model::CertStatus;
+use mtls_ca::model::{CertStatus, Permission};
+use mtls_ca::service::auth::Caller;
 use mtls_ca::service::Services;
+use secrecy::ExposeSecret;
 
 pub const DAY: i64 = 86_400;
+
+/// Creates the zone `bench.example` through the CLI's path; its id.
+pub async fn bench_zone(services: &Services, now: i64) -> anyhow::Result<String> {
+    let cli = Caller::cli(services.account_id.as_str());
+    Ok(services.create_zone(&cli, "bench.example", now).await?.id)
+}
+
+/// Creates an API token `name` with `permission` over every zone, as `token create` does; its secret.
+pub async fn bench_token(
+    services: &Services,
+    name: &str,
+    permission: Permission,
+    now: i64,
+) -> anyhow::Result<String> {
+    let cli = Caller::cli(services.account_id.as_str());
+    let (_, secret) = services
+        .create_cli_token(&cli, name, permission, &[], now)
+        .await?;
+    Ok(secret.expose_secret().to_owned())
+}
 
 /// A certificate row of CA `ca_id` in `zone` with `status`, valid for a year around `now`, and its
 /// serial (positive, 20 bytes).

@@ -92,7 +92,7 @@ pub async fn zone(s: &Services, cmd: ZoneCommand) -> anyhow::Result<()> {
         ZoneCommand::List { json } => {
             let rows = s.list_zones(&caller, None).await.map_err(user_error)?;
             if json {
-                print_json_lines(&s.zone_views(&rows).await.map_err(user_error)?);
+                print_json_lines(&s.zone_views(&rows));
             } else {
                 for zone in rows {
                     println!("{} {}", zone.id, zone.name);

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::table::{cell, print_json_lines, print_table};
 use super::user_error;
 use crate::clock;
-use crate::model::{Permission, ZoneId};
+use crate::model::{Permission, TokenId, ZoneId};
 use crate::service::auth::Caller;
 use crate::service::Services;
 
@@ -63,11 +63,13 @@ pub enum TokenCommand {
 }
 
 fn token_id(id: &str) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
-        "{id:?} is not a token id (32 hex digits; `mtls-ca token list` shows them)"
-    );
-    Ok(id.to_ascii_lowercase())
+    TokenId::parse(&id.to_ascii_lowercase())
+        .map(|id| id.to_string())
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{id:?} is not a token id (32 hex digits; `mtls-ca token list` shows them)"
+            )
+        })
 }
 
 /// A token's rights in a line: `SSL and Certificates Write on zone 0123…, account`.

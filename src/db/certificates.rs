@@ -214,22 +214,7 @@ pub async fn request_revocation(
          revocation_requested_at = $1 WHERE id = $2 AND zone_id = $3 \
          AND status IN ('active', 'pending_reactivation') RETURNING {COLUMNS}"
     );
-    db_run!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        let row = sqlx::query_as::<_, CertRow>(&sql)
-            .bind(now)
-            .bind(id)
-            .bind(zone_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = &row {
-            let mut audit = audit.clone();
-            audit.resource_id.clone_from(&row.id);
-            insert_audit!(&mut *tx, &audit);
-            tx.commit().await?;
-        }
-        Ok(row)
-    })
+    move_status(db, &sql, zone_id, id, now, audit).await
 }
 
 /// Moves a `revoked` or `pending_revocation` certificate to `pending_reactivation`, in one statement.
@@ -246,18 +231,29 @@ pub async fn request_reactivation(
          WHERE id = $2 AND zone_id = $3 AND status IN ('revoked', 'pending_revocation') \
          RETURNING {COLUMNS}"
     );
+    move_status(db, &sql, zone_id, id, now, audit).await
+}
+
+/// Runs a status `UPDATE ... RETURNING` (`$1` now, `$2` id, `$3` zone) and, when it moved a row,
+/// writes `audit` in the same transaction.
+async fn move_status(
+    db: &Db,
+    sql: &str,
+    zone_id: &str,
+    id: &str,
+    now: i64,
+    audit: &AuditRow,
+) -> DbResult<Option<CertRow>> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let row = sqlx::query_as::<_, CertRow>(&sql)
+        let row = sqlx::query_as::<_, CertRow>(sql)
             .bind(now)
             .bind(id)
             .bind(zone_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if let Some(row) = &row {
-            let mut audit = audit.clone();
-            audit.resource_id.clone_from(&row.id);
-            insert_audit!(&mut *tx, &audit);
+        if row.is_some() {
+            insert_audit!(&mut *tx, audit);
             tx.commit().await?;
         }
         Ok(row)

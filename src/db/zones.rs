@@ -57,11 +57,12 @@ pub async fn list_zones(db: &Db, account_id: &str, name: Option<&str>) -> DbResu
         .await?))
 }
 
-/// The zone with this id, if any.
-pub async fn find_zone(db: &Db, zone_id: &str) -> DbResult<Option<ZoneRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM zones WHERE id = $1");
+/// The account's zone with this id, if any.
+pub async fn find_zone(db: &Db, account_id: &str, zone_id: &str) -> DbResult<Option<ZoneRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM zones WHERE id = $1 AND account_id = $2");
     db_run!(db, |pool| Ok(sqlx::query_as::<_, ZoneRow>(&sql)
         .bind(zone_id)
+        .bind(account_id)
         .fetch_optional(pool)
         .await?))
 }

@@ -12,6 +12,7 @@ use super::envelope::{ok, ok_list, ok_with_message};
 use super::extract::{JsonObject, OptionalJsonObject, QueryMap};
 use crate::clock;
 use crate::error::{AuthFailure, Error, Result};
+use crate::model::TokenId;
 use crate::service::auth::Credentials;
 use crate::service::paging::Paging;
 use crate::service::token_input::parse_spec;
@@ -28,11 +29,9 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenPath {
         let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::NotFound)?;
-        if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
-            Ok(TokenPath(id.to_ascii_lowercase()))
-        } else {
-            Err(Error::NotFound)
-        }
+        TokenId::parse(&id.to_ascii_lowercase())
+            .map(|id| TokenPath(id.to_string()))
+            .map_err(|_| Error::NotFound)
     }
 }
 

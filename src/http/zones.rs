@@ -31,7 +31,7 @@ pub async fn list(
         _ => s.list_zones(&caller, name).await?,
     };
     let (page, info) = paging.slice(rows);
-    Ok(ok_list(s.zone_views(&page).await?, info))
+    Ok(ok_list(s.zone_views(&page), info))
 }
 
 /// `POST /zones` `{name, account: {id}, type?}`.
@@ -83,7 +83,7 @@ pub async fn create(
         }
     }
     let row = s.create_zone(&caller, &name, clock::now()).await?;
-    let mut views = s.zone_views(std::slice::from_ref(&row)).await?;
+    let mut views = s.zone_views(std::slice::from_ref(&row));
     Ok(ok(views.pop()))
 }
 

@@ -14,13 +14,6 @@ pub struct Condition {
     pub ip_not_in: Vec<IpNet>,
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// Parses `1.2.3.4/24`, `2001:db8::/32`, or a bare address (a /32 or /128).
 pub fn parse_cidr(text: &str) -> Option<IpNet> {
     let text = text.trim();
@@ -41,7 +34,7 @@ impl Condition {
         if self.is_empty() {
             return true;
         }
-        let Some(ip) = ip.map(canonical) else {
+        let Some(ip) = ip.map(|ip| ip.to_canonical()) else {
             return false;
         };
         if self.ip_not_in.iter().any(|n| n.contains(&ip)) {

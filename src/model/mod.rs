@@ -90,6 +90,10 @@ hex_id!(
     /// A client-certificate identifier.
     CertId
 );
+hex_id!(
+    /// An API token identifier.
+    TokenId
+);
 
 /// What a credential may do: read = GET, write = everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -167,14 +167,22 @@ impl Services {
                 Err(Error::NotFound)
             };
         }
-        match zones::find_zone(&self.db, zone.as_str()).await? {
-            Some(z) if z.account_id == p.account_id => {
+        match zones::find_zone(&self.db, &p.account_id, zone.as_str()).await? {
+            Some(z) => {
                 if let Some(cache) = &self.auth_cache {
                     cache.remember_zone(zone.as_str(), &z.account_id);
                 }
                 Ok(())
             }
-            _ => Err(Error::NotFound),
+            None => Err(Error::NotFound),
+        }
+    }
+
+    /// Forgets remembered principals after a token or user changed, so this process applies the
+    /// change to the next request.
+    pub(crate) fn forget_credentials(&self) {
+        if let Some(cache) = &self.auth_cache {
+            cache.forget_principals();
         }
     }
 

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::{codes, Error, Result};
 use crate::model::CertStatus;
@@ -45,6 +44,19 @@ pub struct ResultInfo {
     pub total_count: u64,
     /// Pages in the (cut) set.
     pub total_pages: u64,
+}
+
+impl ResultInfo {
+    /// The `result_info` of page `page` of `per_page` holding `count` of `total` rows.
+    pub fn of(page: u64, per_page: u64, count: u64, total: u64) -> Self {
+        Self {
+            page,
+            per_page,
+            count,
+            total_count: total,
+            total_pages: total.div_ceil(per_page),
+        }
+    }
 }
 
 /// Which rows of the filtered set one page covers.
@@ -97,19 +109,15 @@ impl ListQuery {
         };
         let expires_before = match params.get("expires_before") {
             None => None,
-            Some(raw) => Some(
-                time::OffsetDateTime::parse(raw.trim(), &Rfc3339)
-                    .map_err(|_| {
-                        Error::invalid(
-                            codes::INVALID_QUERY,
-                            format!(
-                                "expires_before must be an RFC 3339 time such as 2027-01-31T00:00:00Z, not {raw:?}"
-                            ),
-                            Some("/expires_before"),
-                        )
-                    })?
-                    .unix_timestamp(),
-            ),
+            Some(raw) => Some(crate::clock::parse_rfc3339(raw).ok_or_else(|| {
+                Error::invalid(
+                    codes::INVALID_QUERY,
+                    format!(
+                        "expires_before must be an RFC 3339 time such as 2027-01-31T00:00:00Z, not {raw:?}"
+                    ),
+                    Some("/expires_before"),
+                )
+            })?),
         };
         Ok(Self {
             status,
@@ -138,13 +146,7 @@ impl ListQuery {
 
     /// `result_info` for a page of `count` rows out of `total`.
     pub fn result_info(&self, count: u64, total: u64) -> ResultInfo {
-        ResultInfo {
-            page: self.page,
-            per_page: self.per_page,
-            count,
-            total_count: total,
-            total_pages: total.div_ceil(self.per_page),
-        }
+        ResultInfo::of(self.page, self.per_page, count, total)
     }
 }
 

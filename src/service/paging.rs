@@ -49,13 +49,7 @@ impl Paging {
 
     /// `result_info` for `count` rows out of `total`.
     pub fn info(&self, count: u64, total: u64) -> ResultInfo {
-        ResultInfo {
-            page: self.page,
-            per_page: self.per_page,
-            count,
-            total_count: total,
-            total_pages: total.div_ceil(self.per_page),
-        }
+        ResultInfo::of(self.page, self.per_page, count, total)
     }
 }
 

@@ -96,9 +96,9 @@ impl Services {
                     ));
                 }
                 for z in zone_ids {
-                    match zones::find_zone(&self.db, z).await? {
-                        Some(row) if row.account_id == account => {}
-                        _ => {
+                    match zones::find_zone(&self.db, account, z).await? {
+                        Some(_) => {}
+                        None => {
                             return Err(Error::invalid(
                                 codes::INVALID_POLICY,
                                 format!("no zone {z} in this account"),

@@ -19,12 +19,6 @@ use crate::model::policy::{self, PermissionGroup};
 use crate::model::{random_hex_id, Permission, ZoneId};
 
 impl Services {
-    fn forget_credentials(&self) {
-        if let Some(cache) = &self.auth_cache {
-            cache.forget_principals();
-        }
-    }
-
     /// The tokens the caller may see, oldest first.
     pub async fn list_tokens(&self, caller: &Caller, now: i64) -> Result<Vec<Value>> {
         let p = &caller.principal;
@@ -130,9 +124,11 @@ impl Services {
         let policy = cli_policy(permission, self.account_id.as_str(), zone_ids)?;
         let spec = TokenSpec::of_policy(name, policy)?;
         for z in zone_ids {
-            match zones::find_zone(&self.db, z.as_str()).await? {
-                Some(row) if row.account_id == self.account_id.as_str() => {}
-                _ => return Err(Error::NotFound),
+            if zones::find_zone(&self.db, self.account_id.as_str(), z.as_str())
+                .await?
+                .is_none()
+            {
+                return Err(Error::NotFound);
             }
         }
         self.create_token(caller, spec, true, now).await

@@ -104,9 +104,7 @@ impl Services {
             now,
         );
         repo::set_disabled(&self.db, &old.id, disabled, now, &audit).await?;
-        if let Some(cache) = &self.auth_cache {
-            cache.forget_principals();
-        }
+        self.forget_credentials();
         Ok(new)
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::audit::ResourceType;
 use super::auth::{Caller, Principal};
-use super::Services;
+use super::{Services, DEFAULT_ACCOUNT};
 use crate::clock::rfc3339;
 use crate::db::accounts;
 use crate::db::zones::{self, ZoneDeletion, ZoneRow};
@@ -15,7 +15,8 @@ use crate::error::{codes, Error, Result};
 use crate::model::policy::PermissionGroup;
 use crate::model::ZoneId;
 
-/// Cloudflare's zone object, with plain values where mtls-ca has no such notion.
+/// Cloudflare's zone object, with plain values where mtls-ca has no such notion. The services
+/// serve the account named [`DEFAULT_ACCOUNT`], so that is the account's name.
 pub fn zone_json(row: &ZoneRow, account_name: &str) -> Value {
     json!({
         "id": row.id,
@@ -64,13 +65,6 @@ fn check_name(name: &str) -> Result<String> {
 }
 
 impl Services {
-    async fn account_name(&self, id: &str) -> Result<String> {
-        Ok(accounts::find_account(&self.db, id)
-            .await?
-            .map(|a| a.name)
-            .unwrap_or_default())
-    }
-
     /// Creates a zone named `name` (unique in the account); needs Zone Write over the account.
     pub async fn create_zone(&self, caller: &Caller, name: &str, now: i64) -> Result<ZoneRow> {
         let p = &caller.principal;
@@ -85,7 +79,7 @@ impl Services {
             created_at: now,
             modified_at: now,
         };
-        let view = zone_json(&row, &self.account_name(&row.account_id).await?);
+        let view = zone_json(&row, DEFAULT_ACCOUNT);
         let audit = caller.audit("create", ResourceType::Zone, &row.id, None, Some(view), now);
         match zones::insert_zone(&self.db, &row, &audit).await {
             Ok(()) => Ok(row),
@@ -109,12 +103,8 @@ impl Services {
     }
 
     /// The zones as API objects.
-    pub async fn zone_views(&self, rows: &[ZoneRow]) -> Result<Vec<Value>> {
-        let Some(first) = rows.first() else {
-            return Ok(Vec::new());
-        };
-        let account = self.account_name(&first.account_id).await?;
-        Ok(rows.iter().map(|r| zone_json(r, &account)).collect())
+    pub fn zone_views(&self, rows: &[ZoneRow]) -> Vec<Value> {
+        rows.iter().map(|r| zone_json(r, DEFAULT_ACCOUNT)).collect()
     }
 
     /// One zone; 403 outside the caller's rights, 404 when it does not exist.
@@ -123,11 +113,9 @@ impl Services {
         if !sees(p, zone.as_str()) {
             return Err(Error::Forbidden);
         }
-        match zones::find_zone(&self.db, zone.as_str()).await? {
-            Some(row) if row.account_id == p.account_id => {
-                Ok(zone_json(&row, &self.account_name(&row.account_id).await?))
-            }
-            _ => Err(Error::NotFound),
+        match zones::find_zone(&self.db, &p.account_id, zone.as_str()).await? {
+            Some(row) => Ok(zone_json(&row, DEFAULT_ACCOUNT)),
+            None => Err(Error::NotFound),
         }
     }
 
@@ -137,11 +125,10 @@ impl Services {
         if !p.zone_rights(zone.as_str()).has(PermissionGroup::ZoneWrite) {
             return Err(Error::Forbidden);
         }
-        let old = match zones::find_zone(&self.db, zone.as_str()).await? {
-            Some(row) if row.account_id == p.account_id => row,
-            _ => return Err(Error::NotFound),
-        };
-        let view = zone_json(&old, &self.account_name(&old.account_id).await?);
+        let old = zones::find_zone(&self.db, &p.account_id, zone.as_str())
+            .await?
+            .ok_or(Error::NotFound)?;
+        let view = zone_json(&old, DEFAULT_ACCOUNT);
         let audit = caller.audit("delete", ResourceType::Zone, &old.id, Some(view), None, now);
         match zones::delete_zone(&self.db, &p.account_id, zone.as_str(), &audit).await? {
             ZoneDeletion::Deleted => {

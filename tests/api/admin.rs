@@ -19,6 +19,13 @@ fn printed_secrets(stdout: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Each line of a `--json` listing, parsed.
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
 /// Every byte of the SQLite database (main file and WAL) as text, for searching.
 fn database_bytes(home: &Home) -> String {
     let mut all = Vec::new();
@@ -120,9 +127,8 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
         .await;
     assert!(again.contains("exists already"), "{again}");
     let list = home.ok(&["token", "list", "--json"]).await;
-    let token: Value = list
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json line"))
+    let token: Value = json_lines(&list)
+        .into_iter()
         .find(|t| t["name"] == "deploy")
         .expect("the CLI token is listed");
     let id = token["id"].as_str().expect("id").to_owned();
@@ -197,9 +203,8 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
             "8",
         ])
         .await;
-    let cli_cert: Value = certs
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+    let cli_cert: Value = json_lines(&certs)
+        .into_iter()
         .find(|c| c["common_name"] == "cli-issued")
         .expect("listed");
     let cert_id = cli_cert["id"].as_str().expect("id").to_owned();
@@ -218,10 +223,7 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
 
     // One entry per change, in order: the SDK's session, then the CLI's.
     let audit = home.ok(&["audit", "list", "--json"]).await;
-    let entries: Vec<Value> = audit
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let entries = json_lines(&audit);
     let steps: Vec<(String, String, String)> = entries
         .iter()
         .map(|e| {
@@ -348,14 +350,15 @@ async fn every_credential_kind_against_every_admin_and_certificate_route() {
                 .expect("group")
                 .id()
         };
-        // Tokens are made through the API with the key.
-        let make = |body: Value| {
-            let req = app
-                .client
-                .post(app.url("/user/tokens"))
+        // Tokens are made, changed and deleted through the API with the key.
+        let as_admin = |method: Method, path: &str| {
+            app.client
+                .request(method, app.url(path))
                 .header("x-auth-email", "admin@example.com")
                 .header("x-auth-key", secrecy::ExposeSecret::expose_secret(&key))
-                .json(&body);
+        };
+        let make = |body: Value| {
+            let req = as_admin(Method::POST, "/user/tokens").json(&body);
             async move {
                 let (status, v) = json_of(req.send().await.expect("send")).await;
                 assert_eq!(status, StatusCode::OK, "{v}");
@@ -410,10 +413,7 @@ async fn every_credential_kind_against_every_admin_and_certificate_route() {
         let (disabled_id, disabled) =
             make(json!({"name": "disabled", "policies": ssl_write})).await;
         let (status, _) = json_of(
-            app.client
-                .put(app.url(&format!("/user/tokens/{disabled_id}")))
-                .header("x-auth-email", "admin@example.com")
-                .header("x-auth-key", secrecy::ExposeSecret::expose_secret(&key))
+            as_admin(Method::PUT, &format!("/user/tokens/{disabled_id}"))
                 .json(&json!({"name": "disabled", "policies": ssl_write, "status": "disabled"}))
                 .send()
                 .await
@@ -424,10 +424,7 @@ async fn every_credential_kind_against_every_admin_and_certificate_route() {
         creds.push(bearer("disabled", &disabled));
         let (deleted_id, deleted) = make(json!({"name": "deleted", "policies": ssl_write})).await;
         let (status, _) = json_of(
-            app.client
-                .delete(app.url(&format!("/user/tokens/{deleted_id}")))
-                .header("x-auth-email", "admin@example.com")
-                .header("x-auth-key", secrecy::ExposeSecret::expose_secret(&key))
+            as_admin(Method::DELETE, &format!("/user/tokens/{deleted_id}"))
                 .send()
                 .await
                 .expect("send"),
