@@ -74,7 +74,8 @@ async fn main() -> anyhow::Result<()> {
     let mut secs = Vec::new();
     for run in 1..=args.runs {
         let t = Instant::now();
-        let new = s.cas.rotate(None, now).await?;
+        let cli = mtls_ca::service::auth::Caller::cli(s.account_id.as_str());
+        let new = s.cas.rotate(&cli, None, now).await?;
         let elapsed = t.elapsed().as_secs_f64();
         println!(
             "run {run}: rotated to {} ({}) in {:.1} ms",

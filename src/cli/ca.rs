@@ -96,6 +96,7 @@ fn not_after(entry: &CaEntry) -> Option<String> {
 pub async fn run(s: &Services, cmd: CaCommand) -> anyhow::Result<()> {
     let now = clock::now();
     let cas = &s.cas;
+    let caller = crate::service::auth::Caller::cli(s.account_id.as_str());
     match cmd {
         CaCommand::Export {
             ca: None,
@@ -136,7 +137,10 @@ pub async fn run(s: &Services, cmd: CaCommand) -> anyhow::Result<()> {
             }
         }
         CaCommand::Rotate { key_algorithm } => {
-            let new = cas.rotate(key_algorithm, now).await.map_err(user_error)?;
+            let new = cas
+                .rotate(&caller, key_algorithm, now)
+                .await
+                .map_err(user_error)?;
             eprintln!(
                 "{} is now the issuing CA; TLS servers should load the bundle (mtls-ca ca export --bundle, or /pki/bundle.pem)",
                 new.name
@@ -149,7 +153,7 @@ pub async fn run(s: &Services, cmd: CaCommand) -> anyhow::Result<()> {
             csr_out,
         } => {
             let pending = cas
-                .request(&subject, key_algorithm, now)
+                .request(&caller, &subject, key_algorithm, now)
                 .await
                 .map_err(user_error)?;
             let csr = pending.request_pem.clone().unwrap_or_default();
@@ -165,7 +169,7 @@ pub async fn run(s: &Services, cmd: CaCommand) -> anyhow::Result<()> {
         CaCommand::Install { ca, cert, chain } => {
             let chain = chain.as_ref().map(read).transpose()?;
             let installed = cas
-                .install(&ca, &read(&cert)?, chain.as_deref(), now)
+                .install(&caller, &ca, &read(&cert)?, chain.as_deref(), now)
                 .await
                 .map_err(user_error)?;
             eprintln!("{} is now the issuing CA", installed.name);
@@ -184,7 +188,14 @@ pub async fn run(s: &Services, cmd: CaCommand) -> anyhow::Result<()> {
                 .transpose()?
                 .map(|p| SecretString::from(p.lines().next().unwrap_or_default().to_owned()));
             let imported = cas
-                .import(&read(&cert)?, &read(&key)?, chain.as_deref(), pass, now)
+                .import(
+                    &caller,
+                    &read(&cert)?,
+                    &read(&key)?,
+                    chain.as_deref(),
+                    pass,
+                    now,
+                )
                 .await
                 .map_err(user_error)?;
             eprintln!("{} is now the issuing CA", imported.name);

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
+use super::audit::ResourceType;
+use super::auth::Caller;
 use super::bootstrap::self_signed_record;
 use super::ca_entry::CaEntry;
 use super::ca_registry::CaRegistry;
@@ -24,7 +26,12 @@ use super::ca_checks::{
 impl CaRegistry {
     /// A new self-signed CA (of `alg`, or the issuing CA's algorithm) becomes the issuing CA; the
     /// old one is retired and keeps publishing for what it issued.
-    pub async fn rotate(&self, alg: Option<KeyAlgorithm>, now: i64) -> Result<Arc<CaEntry>> {
+    pub async fn rotate(
+        &self,
+        caller: &Caller,
+        alg: Option<KeyAlgorithm>,
+        now: i64,
+    ) -> Result<Arc<CaEntry>> {
         self.reload().await?;
         let current = self.issuing()?;
         self.check_passphrase().await?;
@@ -40,13 +47,15 @@ impl CaRegistry {
             .await?
             .map_err(|e| creation_error("creating the CA", e))?;
         let record = self_signed_record(id, name, alg, self.custody().kind(), new);
-        self.switch_to(&current.id, record, now).await
+        self.switch_to(caller, "rotate", &current.id, record, now)
+            .await
     }
 
     /// A new key of `alg` (default: the issuing CA's) for a CA named `subject`, and its CSR for an
     /// outside root to sign; the CA is `pending` until [`CaRegistry::install`].
     pub async fn request(
         &self,
+        caller: &Caller,
         subject: &str,
         alg: Option<KeyAlgorithm>,
         now: i64,
@@ -73,7 +82,15 @@ impl CaRegistry {
             key: custody::columns(self.custody().kind(), request.key),
             validity: None,
         };
-        cas::insert_pending(self.db(), self.account_id().as_str(), &record, now).await?;
+        let audit = caller.audit(
+            "request",
+            ResourceType::CertificateAuthority,
+            &record.id,
+            None,
+            Some(ca_json(&record, CaRole::Pending, None)),
+            now,
+        );
+        cas::insert_pending(self.db(), self.account_id().as_str(), &record, now, &audit).await?;
         self.reload().await?;
         self.get(&record.id)
             .ok_or_else(|| Error::Internal("the requested CA vanished".into()))
@@ -83,6 +100,7 @@ impl CaRegistry {
     /// (and that root's chain); it becomes the issuing CA.
     pub async fn install(
         &self,
+        caller: &Caller,
         ca_id: &str,
         cert_pem: &str,
         chain_pem: Option<&str>,
@@ -120,6 +138,19 @@ impl CaRegistry {
             name: cert.common_name().to_owned(),
             validity: (cert.not_before(), cert.not_after()),
         };
+        let audit = caller.audit(
+            "install",
+            ResourceType::CertificateAuthority,
+            ca_id,
+            Some(serde_json::json!({"id": ca_id, "role": "pending"})),
+            Some(serde_json::json!({
+                "id": ca_id,
+                "name": installed.name,
+                "role": "issuing",
+                "retired": current.id,
+            })),
+            now,
+        );
         if !cas::install(
             self.db(),
             self.account_id().as_str(),
@@ -127,6 +158,7 @@ impl CaRegistry {
             ca_id,
             &installed,
             now,
+            &audit,
         )
         .await?
         {
@@ -142,6 +174,7 @@ impl CaRegistry {
     /// like a generated one. `key_passphrase` opens an encrypted key file.
     pub async fn import(
         &self,
+        caller: &Caller,
         cert_pem: &str,
         key_pem: &str,
         chain_pem: Option<&str>,
@@ -191,7 +224,9 @@ impl CaRegistry {
             validity: Some((cert.not_before(), cert.not_after())),
         };
         let id = record.id.clone();
-        let entry = self.switch_to(&current.id, record, now).await?;
+        let entry = self
+            .switch_to(caller, "import", &current.id, record, now)
+            .await?;
         self.remember_signer(&id, signer);
         Ok(entry)
     }
@@ -207,13 +242,22 @@ impl CaRegistry {
 
     async fn switch_to(
         &self,
+        caller: &Caller,
+        action: &str,
         current: &str,
         record: NewCaRecord,
         now: i64,
     ) -> Result<Arc<CaEntry>> {
-        if !cas::insert_issuing(self.db(), self.account_id().as_str(), current, &record, now)
-            .await?
-        {
+        let audit = caller.audit(
+            action,
+            ResourceType::CertificateAuthority,
+            &record.id,
+            None,
+            Some(ca_json(&record, CaRole::Issuing, Some(current))),
+            now,
+        );
+        let account = self.account_id().as_str();
+        if !cas::insert_issuing(self.db(), account, current, &record, now, &audit).await? {
             return Err(lost_race());
         }
         self.reload().await?;
@@ -221,4 +265,15 @@ impl CaRegistry {
         self.get(&record.id)
             .ok_or_else(|| Error::Internal("the new CA vanished".into()))
     }
+}
+
+/// What the audit log records of a new CA (never its key).
+fn ca_json(record: &NewCaRecord, role: CaRole, retired: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "id": record.id,
+        "name": record.name,
+        "key_algorithm": record.key_algorithm.as_str(),
+        "role": role.as_str(),
+        "retired": retired,
+    })
 }

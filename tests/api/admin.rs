@@ -220,6 +220,7 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
         .ok(&["cert", "show", &cert_id])
         .await
         .contains("cli-issued"));
+    let rotated = last_line(&home.ok(&["ca", "rotate"]).await).to_owned();
 
     // One entry per change, in order: the SDK's session, then the CLI's.
     let audit = home.ok(&["audit", "list", "--json"]).await;
@@ -257,12 +258,17 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
         ("issue", "certificate", "cli"),
         ("revoke", "certificate", "cli"),
         ("reactivate", "certificate", "cli"),
+        ("rotate", "certificate_authority", "cli"),
     ];
     let got: Vec<(&str, &str, &str)> = steps
         .iter()
         .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
         .collect();
     assert_eq!(got, expect, "{audit}");
+    assert_eq!(
+        entries.last().expect("entries")["resource"]["id"],
+        rotated.as_str()
+    );
     let api_ips: Vec<&str> = entries
         .iter()
         .filter(|e| e["interface"] == "api")

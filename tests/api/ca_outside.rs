@@ -84,7 +84,7 @@ pub async fn install_intermediate(app: &TestApp, dir: &Path, subject: &str) -> (
     let pending = app
         .services
         .cas
-        .request(subject, None, now())
+        .request(&app.cli(), subject, None, now())
         .await
         .expect("request");
     std::fs::write(
@@ -96,7 +96,7 @@ pub async fn install_intermediate(app: &TestApp, dir: &Path, subject: &str) -> (
     let (int, root) = (read(dir, "int.pem"), read(dir, "root.pem"));
     app.services
         .cas
-        .install(&pending.id, &int, Some(&root), now())
+        .install(&app.cli(), &pending.id, &int, Some(&root), now())
         .await
         .expect("install");
     (pending.id.clone(), root)
@@ -140,6 +140,7 @@ async fn an_intermediate_requested_here_and_signed_by_an_outside_root_becomes_th
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
         let cas = &app.services.cas;
+        let cli = app.cli();
         let dir = tempfile::tempdir().expect("dir");
         let d = dir.path();
         openssl_root(d, "root", "keyCertSign,cRLSign").await;
@@ -147,6 +148,7 @@ async fn an_intermediate_requested_here_and_signed_by_an_outside_root_becomes_th
 
         let pending = cas
             .request(
+                &cli,
                 "/C=US/O=Example/CN=Example Issuing CA",
                 None,
                 mtls_ca::clock::now(),
@@ -250,7 +252,13 @@ async fn an_intermediate_requested_here_and_signed_by_an_outside_root_becomes_th
             ("not PEM", "hello".to_owned(), None, "CERTIFICATE"),
         ] {
             let err = cas
-                .install(&pending.id, &cert, chain.as_deref(), mtls_ca::clock::now())
+                .install(
+                    &cli,
+                    &pending.id,
+                    &cert,
+                    chain.as_deref(),
+                    mtls_ca::clock::now(),
+                )
                 .await
                 .expect_err(what);
             let msg = refusal(err);
@@ -259,13 +267,13 @@ async fn an_intermediate_requested_here_and_signed_by_an_outside_root_becomes_th
             assert_eq!(app.ca_id(), issuing);
         }
         let err = cas
-            .install(&issuing, &int, Some(&root), mtls_ca::clock::now())
+            .install(&cli, &issuing, &int, Some(&root), mtls_ca::clock::now())
             .await
             .expect_err("only a pending CA can be installed");
         assert!(refusal(err).contains("not pending"));
 
         let installed = cas
-            .install(&pending.id, &int, Some(&root), mtls_ca::clock::now())
+            .install(&cli, &pending.id, &int, Some(&root), mtls_ca::clock::now())
             .await
             .expect("install");
         assert_eq!(installed.role.as_str(), "issuing");
@@ -336,6 +344,7 @@ async fn an_existing_ca_is_imported_with_a_plain_or_an_encrypted_key_and_bad_one
     for engine in engines() {
         let app = TestApp::spawn(engine).await;
         let cas = &app.services.cas;
+        let cli = app.cli();
         let dir = tempfile::tempdir().expect("dir");
         let d = dir.path();
         openssl_root(d, "plain", "keyCertSign,cRLSign,digitalSignature").await;
@@ -423,7 +432,7 @@ async fn an_existing_ca_is_imported_with_a_plain_or_an_encrypted_key_and_bad_one
             ),
         ] {
             let err = cas
-                .import(&cert, &key, None, passphrase, mtls_ca::clock::now())
+                .import(&cli, &cert, &key, None, passphrase, mtls_ca::clock::now())
                 .await
                 .expect_err(what);
             let msg = refusal(err);
@@ -440,6 +449,7 @@ async fn an_existing_ca_is_imported_with_a_plain_or_an_encrypted_key_and_bad_one
         ] {
             let imported = cas
                 .import(
+                    &cli,
                     &read(d, &format!("{name}.pem")),
                     &read(d, key),
                     None,
@@ -450,6 +460,30 @@ async fn an_existing_ca_is_imported_with_a_plain_or_an_encrypted_key_and_bad_one
                 .expect("import");
             assert_eq!(imported.name, name);
             assert_eq!(app.ca_id(), imported.id);
+            // The import wrote its audit entry with the change (refusals above wrote none).
+            let filter = mtls_ca::db::audit::AuditFilter {
+                action_type: Some("import".into()),
+                ..Default::default()
+            };
+            let (entries, _) = app
+                .services
+                .list_audit(
+                    &cli,
+                    mtls_ca::service::audit::AuditScope::Account,
+                    filter,
+                    mtls_ca::service::paging::Paging {
+                        page: 1,
+                        per_page: 100,
+                    },
+                )
+                .await
+                .expect("audit");
+            assert_eq!(
+                entries[0]["resource"]["id"],
+                imported.id.as_str(),
+                "{entries:?}"
+            );
+            assert_eq!(entries[0]["resource"]["type"], "certificate_authority");
             assert_eq!(issue_leaf(&app, d).await, imported.id);
             run(
                 &["verify", "-CAfile", &format!("{name}.pem"), "leaf.pem"],
@@ -459,6 +493,7 @@ async fn an_existing_ca_is_imported_with_a_plain_or_an_encrypted_key_and_bad_one
         }
         let err = cas
             .import(
+                &cli,
                 &read(d, "plain.pem"),
                 &read(d, "plain.key"),
                 None,
@@ -481,6 +516,7 @@ async fn an_imported_key_is_sealed_with_the_passphrase_of_the_service() {
     let mut s = settings(&db.url);
     s.key_passphrase = Some(secrecy::SecretString::from("service-pass"));
     let app = TestApp::start_on(db, s, Engine::Sqlite).await;
+    let cli = app.cli();
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
     openssl_root(d, "imported", "keyCertSign,cRLSign,digitalSignature").await;
@@ -488,6 +524,7 @@ async fn an_imported_key_is_sealed_with_the_passphrase_of_the_service() {
         .services
         .cas
         .import(
+            &cli,
             &read(d, "imported.pem"),
             &read(d, "imported.key"),
             None,

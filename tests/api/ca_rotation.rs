@@ -101,7 +101,7 @@ async fn a_rotation_issues_from_the_new_ca_at_once_while_the_old_one_keeps_publi
         let new = app
             .services
             .cas
-            .rotate(None, mtls_ca::clock::now())
+            .rotate(&app.cli(), None, mtls_ca::clock::now())
             .await
             .expect("rotate");
         assert_ne!(new.id, old.id);
@@ -235,7 +235,7 @@ async fn a_rustls_server_trusting_the_bundle_accepts_both_cas_and_refuses_a_revo
         let new = app
             .services
             .cas
-            .rotate(None, mtls_ca::clock::now())
+            .rotate(&app.cli(), None, mtls_ca::clock::now())
             .await
             .expect("rotate");
         let (new_key, new_csr) = client("new");
@@ -287,7 +287,7 @@ async fn a_replica_started_before_a_rotation_issues_from_the_new_ca_within_a_wor
         let new = first
             .services
             .cas
-            .rotate(None, mtls_ca::clock::now())
+            .rotate(&first.cli(), None, mtls_ca::clock::now())
             .await
             .expect("rotate");
         let started = std::time::Instant::now();
@@ -322,7 +322,7 @@ async fn a_retired_ca_that_issued_nothing_unexpired_leaves_the_bundle_and_is_not
         let new = app
             .services
             .cas
-            .rotate(None, mtls_ca::clock::now())
+            .rotate(&app.cli(), None, mtls_ca::clock::now())
             .await
             .expect("rotate");
         let (_, bundle) = get_text(&app, "/pki/bundle.pem").await;

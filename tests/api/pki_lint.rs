@@ -177,7 +177,12 @@ async fn pkilint_finds_nothing_in_a_rotated_ca_an_intermediates_leaf_and_each_ca
 
     let first = app.ca_id();
     revoke_one.push(app.issue(&csr_p256("first-ca-leaf"), 30).await);
-    let rotated = app.services.cas.rotate(None, now()).await.expect("rotate");
+    let rotated = app
+        .services
+        .cas
+        .rotate(&app.cli(), None, now())
+        .await
+        .expect("rotate");
     std::fs::write(d.join("rotated.pem"), rotated.pem()).expect("w");
     let leaf = app.issue(&csr_p256("rotated-ca-leaf"), 30).await;
     std::fs::write(

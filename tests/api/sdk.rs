@@ -92,7 +92,7 @@ async fn run_check(program: &Path, phases: &[Vec<OsString>], dir: &Path, label: 
         let new_ca = app
             .services
             .cas
-            .rotate(None, mtls_ca::clock::now())
+            .rotate(&app.cli(), None, mtls_ca::clock::now())
             .await
             .expect("rotate")
             .id

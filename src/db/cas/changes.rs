@@ -1,8 +1,10 @@
 //! The changes of an account's CAs, each one transaction that first bumps the account's CA
 //! generation: the first CA, a rotation or import (retire the issuing CA, store a new one), a
-//! pending CA, and the install of a pending CA.
+//! pending CA, and the install of a pending CA. Each change but the first CA writes its audit entry
+//! in the same transaction.
 
 use super::{Installed, NewCaRecord};
+use crate::db::audit::{insert_audit, AuditRow};
 use crate::db::{db_run, Db, DbResult};
 use crate::model::CaRole;
 
@@ -96,6 +98,7 @@ pub async fn insert_issuing(
     current: &str,
     ca: &NewCaRecord,
     now: i64,
+    audit: &AuditRow,
 ) -> DbResult<bool> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -113,13 +116,20 @@ pub async fn insert_issuing(
         )
         .execute(&mut *tx)
         .await?;
+        insert_audit!(&mut *tx, audit);
         tx.commit().await?;
         Ok(true)
     })
 }
 
 /// Stores a pending CA (a key and its CSR).
-pub async fn insert_pending(db: &Db, account_id: &str, ca: &NewCaRecord, now: i64) -> DbResult<()> {
+pub async fn insert_pending(
+    db: &Db,
+    account_id: &str,
+    ca: &NewCaRecord,
+    now: i64,
+    audit: &AuditRow,
+) -> DbResult<()> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
         let seq = bump!(tx, account_id);
@@ -133,6 +143,7 @@ pub async fn insert_pending(db: &Db, account_id: &str, ca: &NewCaRecord, now: i6
         )
         .execute(&mut *tx)
         .await?;
+        insert_audit!(&mut *tx, audit);
         tx.commit().await?;
         Ok(())
     })
@@ -147,6 +158,7 @@ pub async fn install(
     pending_id: &str,
     cert: &Installed,
     now: i64,
+    audit: &AuditRow,
 ) -> DbResult<bool> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -173,6 +185,7 @@ pub async fn install(
         if moved != 1 {
             return Ok(false);
         }
+        insert_audit!(&mut *tx, audit);
         tx.commit().await?;
         Ok(true)
     })

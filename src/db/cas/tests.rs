@@ -16,6 +16,10 @@ fn new_ca(id: &str, validity: Option<(i64, i64)>) -> NewCaRecord {
     }
 }
 
+fn audit(account: &str) -> crate::db::audit::AuditRow {
+    crate::db::audit::AuditRow::for_test(account)
+}
+
 fn roles(cas: &[CaRecord]) -> Vec<(String, CaRole)> {
     cas.iter().map(|c| (c.id.clone(), c.role)).collect()
 }
@@ -55,17 +59,27 @@ async fn a_rotation_retires_the_issuing_ca_and_a_stale_one_changes_nothing() {
         assert!(insert_first(db, ACCOUNT, &new_ca("a", Some((0, 9))), 1)
             .await
             .unwrap());
-        assert!(
-            insert_issuing(db, ACCOUNT, "a", &new_ca("b", Some((0, 9))), 2)
-                .await
-                .unwrap()
-        );
+        assert!(insert_issuing(
+            db,
+            ACCOUNT,
+            "a",
+            &new_ca("b", Some((0, 9))),
+            2,
+            &audit(ACCOUNT)
+        )
+        .await
+        .unwrap());
         // A second rotation that still believes "a" is issuing loses, and stores nothing.
-        assert!(
-            !insert_issuing(db, ACCOUNT, "a", &new_ca("c", Some((0, 9))), 3)
-                .await
-                .unwrap()
-        );
+        assert!(!insert_issuing(
+            db,
+            ACCOUNT,
+            "a",
+            &new_ca("c", Some((0, 9))),
+            3,
+            &audit(ACCOUNT)
+        )
+        .await
+        .unwrap());
         let all = list(db, ACCOUNT).await.unwrap();
         assert_eq!(
             roles(&all),
@@ -84,7 +98,7 @@ async fn a_pending_ca_becomes_issuing_when_installed() {
         assert!(insert_first(db, ACCOUNT, &new_ca("a", Some((0, 9))), 1)
             .await
             .unwrap());
-        insert_pending(db, ACCOUNT, &new_ca("p", None), 2)
+        insert_pending(db, ACCOUNT, &new_ca("p", None), 2, &audit(ACCOUNT))
             .await
             .unwrap();
         let pending = list(db, ACCOUNT).await.unwrap().pop().unwrap();
@@ -98,9 +112,15 @@ async fn a_pending_ca_becomes_issuing_when_installed() {
             validity: (3, 99),
         };
         // Installing into a CA that is not pending, or against a stale issuing CA, changes nothing.
-        assert!(!install(db, ACCOUNT, "a", "a", &cert, 3).await.unwrap());
-        assert!(!install(db, ACCOUNT, "p", "p", &cert, 3).await.unwrap());
-        assert!(install(db, ACCOUNT, "a", "p", &cert, 4).await.unwrap());
+        assert!(!install(db, ACCOUNT, "a", "a", &cert, 3, &audit(ACCOUNT))
+            .await
+            .unwrap());
+        assert!(!install(db, ACCOUNT, "p", "p", &cert, 3, &audit(ACCOUNT))
+            .await
+            .unwrap());
+        assert!(install(db, ACCOUNT, "a", "p", &cert, 4, &audit(ACCOUNT))
+            .await
+            .unwrap());
         let all = list(db, ACCOUNT).await.unwrap();
         assert_eq!(
             roles(&all),
@@ -195,11 +215,16 @@ async fn the_registry_migration_keeps_an_existing_ca_its_certificates_and_crl() 
             Some(3)
         );
         // The account may now have a second CA, and the certificate keeps pointing at its own.
-        assert!(
-            insert_issuing(db, ACCOUNT, "old", &new_ca("new", Some((0, 9))), 5)
-                .await
-                .unwrap()
-        );
+        assert!(insert_issuing(
+            db,
+            ACCOUNT,
+            "old",
+            &new_ca("new", Some((0, 9))),
+            5,
+            &audit(ACCOUNT)
+        )
+        .await
+        .unwrap());
         assert_eq!(latest_expiry(db, "new").await.unwrap(), None);
         // Foreign keys still hold on the rebuilt table: a certificate of an unknown CA is refused.
         let orphan = db_run!(db, |pool| sqlx::query(
