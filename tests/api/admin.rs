@@ -2,13 +2,13 @@
 //! and the audit log; the CLI does the same through the same services; no secret is ever stored or
 //! logged; and every credential kind meets every admin and certificate route with the right answer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::process::{last_line, Home};
+use crate::process::{last_line, Home, Server};
 
 /// The secrets a check printed on its `SECRETS [...]` line.
 fn printed_secrets(stdout: &str) -> Vec<String> {
@@ -26,23 +26,51 @@ fn json_lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Every byte of the SQLite database (main file and WAL) as text, for searching.
-fn database_bytes(home: &Home) -> String {
-    let mut all = Vec::new();
-    for name in ["ca.db", "ca.db-wal"] {
-        if let Ok(bytes) = std::fs::read(home.path(name)) {
-            all.extend(bytes);
+/// Every stored value as text, for searching: the SQLite file and its WAL byte for byte, or every
+/// row of every table of the Postgres database.
+async fn stored_text(db: &TestDb) -> String {
+    if db.url.starts_with("sqlite:") {
+        let mut all = Vec::new();
+        for name in ["ca.db", "ca.db-wal"] {
+            if let Ok(bytes) = std::fs::read(db.dir.path().join(name)) {
+                all.extend(bytes);
+            }
         }
+        return String::from_utf8_lossy(&all).into_owned();
     }
-    String::from_utf8_lossy(&all).into_owned()
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("tables");
+    let mut all = String::new();
+    for t in tables {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM {t} t"))
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows");
+        all.push_str(&rows.join("\n"));
+    }
+    all
 }
 
-#[tokio::test]
-async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_per_change() {
-    let Some(python) = venv_python("cloudflare") else {
-        return;
-    };
-    let home = Home::new();
+/// A `serve` process on a fresh database of `engine` with a user (made by the CLI), after an SDK
+/// check (`program script`, run in `cwd`) provisioned through it.
+struct Provisioned {
+    db: TestDb,
+    home: Home,
+    server: Server,
+    tmp: tempfile::TempDir,
+    secrets: Vec<String>,
+}
+
+async fn provision(engine: Engine, program: &Path, script: &Path, cwd: &Path) -> Provisioned {
+    let db = TestDb::new(engine).await;
+    let home = Home::with_url(&db.url);
+    home.ok(&["init"]).await;
     let key = last_line(
         &home
             .ok(&["user", "create", "--email", "Ops@Example.com"])
@@ -57,30 +85,116 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
         json!([csr_p256("sdk-0"), csr_p256("sdk-1")]).to_string(),
     )
     .expect("write");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/python_admin_check.py");
-    let base = server.base.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .env("MTLS_CA_BASE_URL", base)
-            // Emails compare case-insensitively.
-            .env("MTLS_CA_EMAIL", "ops@example.com")
-            .env("MTLS_CA_KEY", &key)
-            .env("MTLS_CA_CSRS", csrs)
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("task");
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg(script)
+        .current_dir(cwd)
+        .env("MTLS_CA_BASE_URL", &server.base)
+        // Emails compare case-insensitively.
+        .env("MTLS_CA_EMAIL", "ops@example.com")
+        .env("MTLS_CA_KEY", &key)
+        .env("MTLS_CA_CSRS", csrs);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("the SDK check runs"))
+        .await
+        .expect("task");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "python admin check failed:\n{stdout}\n{}",
+        "{} failed on {engine:?}:\n{stdout}\n{}",
+        script.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("passed, 0 failed"), "{stdout}");
     let mut secrets = printed_secrets(&stdout);
+    secrets.push(key);
+    Provisioned {
+        db,
+        home,
+        server,
+        tmp,
+        secrets,
+    }
+}
 
+/// No secret is stored, logged or in the audit output.
+async fn assert_no_secret(p: &Provisioned, audit: &str) {
+    assert!(
+        p.secrets.len() >= 3 && p.secrets.iter().all(|s| s.len() > 20),
+        "{:?}",
+        p.secrets.len()
+    );
+    let stored = stored_text(&p.db).await;
+    let log = p.server.log();
+    for s in &p.secrets {
+        assert!(!stored.contains(s.as_str()), "a secret is in the database");
+        assert!(!log.contains(s.as_str()), "a secret is in the server log");
+        assert!(!audit.contains(s.as_str()), "a secret is in the audit log");
+    }
+}
+
+#[tokio::test]
+async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_per_change() {
+    let Some(python) = venv_python("cloudflare") else {
+        return;
+    };
+    let sdk = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk");
+    let script = sdk.join("python_admin_check.py");
+    for engine in engines() {
+        let p = provision(engine, &python, &script, &sdk).await;
+        cli_session(p).await;
+    }
+}
+
+#[tokio::test]
+async fn the_node_sdk_provisions_with_one_audit_entry_per_change() {
+    let Some(dir) = crate::sdk::node_sdk_dir() else {
+        return;
+    };
+    let script = dir.join("admin_check.mjs");
+    for engine in engines() {
+        let p = provision(engine, Path::new("node"), &script, &dir).await;
+        let audit = p.home.ok(&["audit", "list", "--json"]).await;
+        let actions: Vec<String> = json_lines(&audit)
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["action"]["type"].as_str().unwrap_or(""),
+                    e["resource"]["type"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "create user",
+                "create zone",
+                "create zone",
+                "create token",
+                "issue certificate",
+                "update token",
+                "update token",
+                "roll token",
+                "delete token",
+                "delete zone",
+            ],
+            "{audit}"
+        );
+        assert_no_secret(&p, &audit).await;
+        drop(p.server);
+        p.db.remove().await;
+    }
+}
+
+/// After the Python SDK's session, the CLI's: tokens, users, certificates, a rotation; then the
+/// whole audit log and the secret search.
+async fn cli_session(p: Provisioned) {
+    let Provisioned {
+        ref home,
+        ref server,
+        ref tmp,
+        ..
+    } = p;
+    let mut secrets = Vec::new();
     // The CLI: a token for one zone, listed, disabled, enabled, rolled, deleted; a user disabled.
     let zones = home.ok(&["zone", "list", "--json"]).await;
     let zone: Value = serde_json::from_str(zones.lines().next().expect("a zone")).expect("json");
@@ -281,18 +395,11 @@ async fn the_python_sdk_provisions_and_the_cli_administers_with_one_audit_entry_
         "{table}"
     );
 
-    // No secret anywhere: database (with its WAL), audit log, server log, CLI audit output.
-    assert!(
-        secrets.len() >= 4 && secrets.iter().all(|s| s.len() > 20),
-        "{secrets:?}"
-    );
-    let db = database_bytes(&home);
-    let log = server.log();
-    for s in &secrets {
-        assert!(!db.contains(s.as_str()), "a secret is in the database");
-        assert!(!log.contains(s.as_str()), "a secret is in the server log");
-        assert!(!audit.contains(s.as_str()), "a secret is in the audit log");
-    }
+    let mut p = p;
+    p.secrets.extend(secrets);
+    assert_no_secret(&p, &audit).await;
+    drop(p.server);
+    p.db.remove().await;
 }
 
 /// What a credential kind is and how to present it.

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use crate::helpers::*;
 
 /// The npm SDK's folder, or `None` (skip) when `npm ci` has not been run there; under CI that is a failure.
-fn node_sdk_dir() -> Option<PathBuf> {
+pub(crate) fn node_sdk_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/node");
     if dir.join("node_modules/cloudflare/package.json").is_file() {
         return Some(dir);
