@@ -122,7 +122,7 @@ impl App {
                         stopped(),
                     ));
                 }
-                let config = crate::tls::api_server_config(cert)?;
+                let config = crate::tls::api_server_config(cert, self.settings.client_auth()?)?;
                 let listener = crate::tls::TlsListener::new(listeners.api, config)?;
                 axum::serve(
                     listener,
@@ -208,7 +208,10 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpL
     for http::auth::PeerAddr
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
-        Self(*stream.remote_addr())
+        Self {
+            addr: *stream.remote_addr(),
+            client_cert: None,
+        }
     }
 }
 
@@ -217,7 +220,14 @@ impl
     for http::auth::PeerAddr
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
-        Self(*stream.remote_addr())
+        let (_, tls) = stream.io().get_ref();
+        Self {
+            addr: *stream.remote_addr(),
+            client_cert: tls
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|der| Arc::from(der.as_ref())),
+        }
     }
 }
 

@@ -62,6 +62,16 @@ pub mod codes {
     pub const ZONE_NOT_EMPTY: u32 = 1455;
     /// The account named is not the caller's.
     pub const INVALID_ACCOUNT: u32 = 1456;
+    /// A certificate is bound to another token already.
+    pub const CERT_BOUND: u32 = 1457;
+    /// A presented client certificate was not issued by this CA.
+    pub const CERT_UNKNOWN: u32 = 1460;
+    /// A presented client certificate is revoked or pending.
+    pub const CERT_NOT_ACTIVE: u32 = 1461;
+    /// A presented client certificate is outside its validity.
+    pub const CERT_EXPIRED: u32 = 1462;
+    /// A presented client certificate is not bound to a token.
+    pub const CERT_UNBOUND: u32 = 1463;
     /// Internal error.
     pub const INTERNAL: u32 = 1500;
     /// The database is unavailable.
@@ -98,6 +108,45 @@ pub enum AuthFailure {
     NotYetValid,
     /// The token's IP condition refuses this client address.
     Location(String),
+    /// A client certificate was presented instead of credentials, and refused.
+    Certificate(CertRefusal),
+}
+
+/// Why a presented client certificate does not authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRefusal {
+    /// This CA did not issue it.
+    Unknown,
+    /// Revoked, or revocation or reactivation pending.
+    NotActive,
+    /// Outside its validity.
+    Expired,
+    /// Not bound to any token.
+    Unbound,
+}
+
+impl CertRefusal {
+    /// The code and message of the 401.
+    pub fn code_and_message(self) -> (u32, &'static str) {
+        match self {
+            Self::Unknown => (
+                codes::CERT_UNKNOWN,
+                "The client certificate was not issued by this CA",
+            ),
+            Self::NotActive => (
+                codes::CERT_NOT_ACTIVE,
+                "The client certificate is not active (revoked or pending)",
+            ),
+            Self::Expired => (
+                codes::CERT_EXPIRED,
+                "The client certificate is not within its validity",
+            ),
+            Self::Unbound => (
+                codes::CERT_UNBOUND,
+                "The client certificate is not bound to an API token",
+            ),
+        }
+    }
 }
 
 /// Everything the service layer can fail with; `http::error` maps each variant to a status and code.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::table::{cell, print_json_lines, print_table};
 use super::user_error;
 use crate::clock;
-use crate::model::{Permission, TokenId, ZoneId};
+use crate::model::{CertId, Permission, TokenId, ZoneId};
 use crate::service::auth::Caller;
 use crate::service::Services;
 
@@ -60,6 +60,23 @@ pub enum TokenCommand {
         /// The token id.
         id: String,
     },
+    /// Let a client certificate of this CA authenticate as the token over HTTPS
+    /// (MTLS_CA_TLS_CLIENT_AUTH=optional).
+    Bind {
+        /// The token id.
+        id: String,
+        /// The client certificate's id.
+        #[arg(long = "certificate", value_name = "CERT_ID")]
+        certificate: String,
+    },
+    /// Stop a client certificate authenticating as the token.
+    Unbind {
+        /// The token id.
+        id: String,
+        /// The client certificate's id.
+        #[arg(long = "certificate", value_name = "CERT_ID")]
+        certificate: String,
+    },
 }
 
 fn token_id(id: &str) -> anyhow::Result<String> {
@@ -70,6 +87,14 @@ fn token_id(id: &str) -> anyhow::Result<String> {
                 "{id:?} is not a token id (32 hex digits; `mtls-ca token list` shows them)"
             )
         })
+}
+
+fn binding_ids(token: &str, cert: &str) -> anyhow::Result<(TokenId, CertId)> {
+    let token = TokenId::parse(&token_id(token)?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cert = CertId::parse(&cert.to_ascii_lowercase()).map_err(|_| {
+        anyhow::anyhow!("--certificate {cert:?} is not a certificate id (32 hex digits)")
+    })?;
+    Ok((token, cert))
 }
 
 /// A token's rights in a line: `SSL and Certificates Write on zone 0123…, account`.
@@ -202,6 +227,20 @@ pub async fn run(s: &Services, cmd: TokenCommand) -> anyhow::Result<()> {
                 .map_err(user_error)?;
             eprintln!("token {id} rolled; the old secret no longer works");
             println!("{}", secret.expose_secret());
+        }
+        TokenCommand::Bind { id, certificate } => {
+            let (token, cert) = binding_ids(&id, &certificate)?;
+            s.bind_certificate(&caller, &token, &cert, now)
+                .await
+                .map_err(user_error)?;
+            eprintln!("certificate {cert} now authenticates as token {token}");
+        }
+        TokenCommand::Unbind { id, certificate } => {
+            let (token, cert) = binding_ids(&id, &certificate)?;
+            s.unbind_certificate(&caller, &token, &cert, now)
+                .await
+                .map_err(user_error)?;
+            eprintln!("certificate {cert} no longer authenticates as token {token}");
         }
     }
     Ok(())

@@ -3,8 +3,8 @@
 //! not understood stops the start ([`strict`]); `config show` says where each value came from.
 
 use std::net::SocketAddr;
+mod access;
 mod custody;
-mod proxies;
 mod show;
 mod strict;
 
@@ -85,6 +85,9 @@ pub struct Settings {
     /// Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed when a
     /// token's IP condition is checked.
     pub trusted_proxies: Option<String>,
+    /// `off` or `optional`: with HTTPS, a client certificate of this CA bound to a token
+    /// authenticates as that token.
+    pub tls_client_auth: String,
 }
 
 impl Default for Settings {
@@ -117,6 +120,7 @@ impl Default for Settings {
             signer_tls_key: None,
             signer_ca: None,
             trusted_proxies: None,
+            tls_client_auth: "off".to_owned(),
         }
     }
 }
@@ -206,6 +210,7 @@ impl Settings {
         );
         settings.custody_kind()?;
         settings.trusted_proxies()?;
+        settings.client_auth()?;
         anyhow::ensure!(
             settings.tls_cert.is_some() == settings.tls_key.is_some(),
             "MTLS_CA_TLS_CERT and MTLS_CA_TLS_KEY go together: set both for HTTPS, or neither"

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bindings;
 pub mod cas;
 pub mod certificates;
 pub mod crl;

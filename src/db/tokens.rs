@@ -49,7 +49,8 @@ pub struct TokenAuthRow {
     pub owner_disabled: Option<bool>,
 }
 
-const COLUMNS: &str = "t.id, t.account_id, t.name, t.secret_hash, t.policies, t.condition, \
+pub(crate) const COLUMNS: &str =
+    "t.id, t.account_id, t.name, t.secret_hash, t.policies, t.condition, \
     t.not_before, t.expires_on, t.disabled, t.created_at, t.modified_at, t.last_used_at, \
     t.owner_user_id";
 
@@ -171,6 +172,15 @@ pub async fn update(
 pub async fn delete(db: &Db, account_id: &str, id: &str, audit: &AuditRow) -> DbResult<bool> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
+        // Its certificate bindings go with it (they authenticate as nothing else).
+        sqlx::query(
+            "DELETE FROM api_token_certificates WHERE token_id IN \
+             (SELECT id FROM api_tokens WHERE id = $1 AND account_id = $2)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
         let n = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND account_id = $2")
             .bind(id)
             .bind(account_id)

@@ -18,10 +18,15 @@ use crate::service::Services;
 /// The authenticated caller of a v4 API request.
 pub struct Auth(pub Caller);
 
-/// The peer address of a connection, as `serve` records it for each request (whatever the
-/// listener: plain TCP or TLS).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);
+/// The peer of a connection, as `serve` records it for each request (whatever the listener: plain
+/// TCP or TLS): its address, and the client certificate it presented (DER), if any.
+#[derive(Debug, Clone)]
+pub struct PeerAddr {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// The end-entity certificate of a TLS client that sent one.
+    pub client_cert: Option<Arc<[u8]>>,
+}
 
 /// The client address of a request: the peer, or, when the peer is a trusted proxy, the last
 /// address in `X-Forwarded-For` that is not a trusted proxy.
@@ -29,7 +34,7 @@ pub fn client_ip(parts: &Parts, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = parts
         .extensions
         .get::<ConnectInfo<PeerAddr>>()
-        .map(|ConnectInfo(PeerAddr(addr))| addr.ip().to_canonical())?;
+        .map(|ConnectInfo(peer)| peer.addr.ip().to_canonical())?;
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return Some(peer);
@@ -62,6 +67,14 @@ const BAD_KEY: AuthFailure = AuthFailure::Malformed(6103, "Invalid format for X-
 
 fn is_token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
+}
+
+/// The client certificate the connection presented.
+fn client_cert(parts: &Parts) -> Option<Arc<[u8]>> {
+    parts
+        .extensions
+        .get::<ConnectInfo<PeerAddr>>()
+        .and_then(|ConnectInfo(peer)| peer.client_cert.clone())
 }
 
 /// Reads the credentials a request carries; a token wins when both schemes are sent.
@@ -106,9 +119,17 @@ impl FromRequestParts<Arc<Services>> for Auth {
         parts: &mut Parts,
         services: &Arc<Services>,
     ) -> Result<Self, Error> {
-        let creds = credentials(&parts.headers).map_err(Error::Unauthenticated)?;
         let now = clock::now();
-        let principal = services.authenticate(&creds, now).await?;
+        // Credentials in headers win; without any, a client certificate may stand for a token.
+        let principal = match (credentials(&parts.headers), client_cert(parts)) {
+            (Err(AuthFailure::Missing), Some(der)) => {
+                services.authenticate_certificate(&der, now).await?
+            }
+            (creds, _) => {
+                let creds = creds.map_err(Error::Unauthenticated)?;
+                services.authenticate(&creds, now).await?
+            }
+        };
         let ip = client_ip(parts, &services.trusted_proxies);
         services.admit(&principal, ip, now)?;
         services.check_rate(&principal)?;

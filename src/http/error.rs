@@ -67,6 +67,10 @@ impl IntoResponse for Error {
                 codes::BAD_LOCATION,
                 format!("Cannot use the access token from location: {ip}"),
             ),
+            Error::Unauthenticated(AuthFailure::Certificate(why)) => {
+                let (code, message) = why.code_and_message();
+                fail(StatusCode::UNAUTHORIZED, code, message)
+            }
             Error::Forbidden => fail(
                 StatusCode::FORBIDDEN,
                 codes::FORBIDDEN,

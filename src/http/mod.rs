@@ -59,6 +59,14 @@ fn v4_api() -> Router<Arc<Services>> {
                 .delete(tokens::delete),
         )
         .route("/user/tokens/{token_id}/value", put(tokens::roll))
+        .route(
+            "/user/tokens/{token_id}/certificates",
+            get(tokens::certificates),
+        )
+        .route(
+            "/user/tokens/{token_id}/certificates/{certificate_id}",
+            put(tokens::bind).delete(tokens::unbind),
+        )
         .method_not_allowed_fallback(ops::method_not_allowed)
 }
 

@@ -12,7 +12,7 @@ use super::envelope::{ok, ok_list, ok_with_message};
 use super::extract::{JsonObject, OptionalJsonObject, QueryMap};
 use crate::clock;
 use crate::error::{AuthFailure, Error, Result};
-use crate::model::TokenId;
+use crate::model::{CertId, TokenId};
 use crate::service::auth::Credentials;
 use crate::service::paging::Paging;
 use crate::service::token_input::parse_spec;
@@ -32,6 +32,23 @@ impl<S: Send + Sync> FromRequestParts<S> for TokenPath {
         TokenId::parse(&id.to_ascii_lowercase())
             .map(|id| TokenPath(id.to_string()))
             .map_err(|_| Error::NotFound)
+    }
+}
+
+/// `{token_id}` and `{certificate_id}` of the path; malformed ids are unknown objects (404).
+pub struct BindingPath(pub TokenId, pub CertId);
+
+impl<S: Send + Sync> FromRequestParts<S> for BindingPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let Path((token, cert)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        Ok(BindingPath(
+            TokenId::parse(&token.to_ascii_lowercase()).map_err(|_| Error::NotFound)?,
+            CertId::parse(&cert.to_ascii_lowercase()).map_err(|_| Error::NotFound)?,
+        ))
     }
 }
 
@@ -116,4 +133,38 @@ pub async fn verify(State(s): State<Arc<Services>>, parts: Parts) -> Result<Resp
         other => format!("This API Token is {}", other.unwrap_or("unknown")),
     };
     Ok(ok_with_message(result, 10000, &message))
+}
+
+/// `GET /user/tokens/{token_id}/certificates` (mtls-ca): the ids of the client certificates that
+/// authenticate as the token.
+pub async fn certificates(
+    State(s): State<Arc<Services>>,
+    Auth(caller): Auth,
+    TokenPath(id): TokenPath,
+) -> Result<Response> {
+    let id = TokenId::parse(&id).map_err(|_| Error::NotFound)?;
+    Ok(ok(s.token_certificates(&caller, &id).await?))
+}
+
+/// `PUT /user/tokens/{token_id}/certificates/{certificate_id}` (mtls-ca): bind.
+pub async fn bind(
+    State(s): State<Arc<Services>>,
+    Auth(caller): Auth,
+    BindingPath(token, cert): BindingPath,
+    _body: Result<OptionalJsonObject, Error>,
+) -> Result<Response> {
+    Ok(ok(s
+        .bind_certificate(&caller, &token, &cert, clock::now())
+        .await?))
+}
+
+/// `DELETE /user/tokens/{token_id}/certificates/{certificate_id}` (mtls-ca): unbind.
+pub async fn unbind(
+    State(s): State<Arc<Services>>,
+    Auth(caller): Auth,
+    BindingPath(token, cert): BindingPath,
+) -> Result<Response> {
+    Ok(ok(s
+        .unbind_certificate(&caller, &token, &cert, clock::now())
+        .await?))
 }

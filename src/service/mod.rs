@@ -9,6 +9,7 @@ pub mod ca_admin;
 mod ca_checks;
 pub mod ca_entry;
 pub mod ca_registry;
+pub mod cert_auth;
 pub mod certificates;
 pub mod custody;
 pub mod limiter;

@@ -2,6 +2,7 @@
 //! server configuration over a certificate that is re-read when it changes ([`ReloadingCert`]),
 //! and a listener that hands axum only connections whose handshake completed. Knows no HTTP route.
 
+mod client_auth;
 mod listener;
 mod reload;
 mod watch;
@@ -68,12 +69,21 @@ fn roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
 
 /// The API's HTTPS configuration: TLS 1.2 and 1.3 with rustls' safe defaults (no weak suites),
 /// HTTP/2 or HTTP/1.1 by ALPN, the certificate from `cert`.
-pub fn api_server_config(cert: Arc<ReloadingCert>) -> Result<ServerConfig, TlsError> {
-    let mut config = ServerConfig::builder_with_provider(provider())
+/// With `client_auth`, clients are asked for a certificate (not required; see [`client_auth`]).
+pub fn api_server_config(
+    cert: Arc<ReloadingCert>,
+    client_auth: bool,
+) -> Result<ServerConfig, TlsError> {
+    let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError(e.to_string()))?
-        .with_no_client_auth()
-        .with_cert_resolver(cert);
+        .map_err(|e| TlsError(e.to_string()))?;
+    let builder = if client_auth {
+        builder
+            .with_client_cert_verifier(Arc::new(client_auth::PossessionVerifier::new(provider())))
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder.with_cert_resolver(cert);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }

@@ -334,6 +334,34 @@ async fn cli_session(p: Provisioned) {
         .ok(&["cert", "show", &cert_id])
         .await
         .contains("cli-issued"));
+    // A certificate bound to a token and unbound again.
+    let out = home
+        .run_with(
+            &[
+                "token",
+                "create",
+                "--name",
+                "binder",
+                "--permission",
+                "read",
+            ],
+            &[],
+        )
+        .await;
+    assert!(out.status.success());
+    secrets.push(last_line(&String::from_utf8_lossy(&out.stdout)).to_owned());
+    let binder = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("token id:").map(|id| id.trim().to_owned()))
+        .expect("the summary names the token id");
+    home.ok(&["token", "bind", &binder, "--certificate", &cert_id])
+        .await;
+    let again = home
+        .fails_with(&["token", "bind", &binder, "--certificate", &cert_id], &[])
+        .await;
+    assert!(again.contains("bound to a token already"), "{again}");
+    home.ok(&["token", "unbind", &binder, "--certificate", &cert_id])
+        .await;
     let rotated = last_line(&home.ok(&["ca", "rotate"]).await).to_owned();
 
     // One entry per change, in order: the SDK's session, then the CLI's.
@@ -372,6 +400,9 @@ async fn cli_session(p: Provisioned) {
         ("issue", "certificate", "cli"),
         ("revoke", "certificate", "cli"),
         ("reactivate", "certificate", "cli"),
+        ("create", "token", "cli"),
+        ("bind", "token", "cli"),
+        ("unbind", "token", "cli"),
         ("rotate", "certificate_authority", "cli"),
     ];
     let got: Vec<(&str, &str, &str)> = steps

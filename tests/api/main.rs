@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod ca_outside;
 mod ca_rotation;
+mod cert_auth;
 mod certificates;
 mod cli;
 mod cli_ca;
