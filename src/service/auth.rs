@@ -65,14 +65,14 @@ pub(crate) fn grant_of(row: tokens::TokenAuthRow) -> Result<Principal> {
     Ok(Principal {
         id: t.id,
         account_id: t.account_id,
-        kind: PrincipalKind::Token(TokenGrant {
+        kind: PrincipalKind::Token(std::sync::Arc::new(TokenGrant {
             owner: t.owner_user_id,
             owner_email: row.owner_email.unwrap_or_default(),
-            policies: policies.into(),
+            policies,
             condition,
             not_before: t.not_before,
             expires_on: t.expires_on,
-        }),
+        })),
     })
 }
 

@@ -15,7 +15,7 @@ pub struct TokenGrant {
     /// The owner's email, `""` when none.
     pub owner_email: String,
     /// Its policies.
-    pub policies: Arc<[Policy]>,
+    pub policies: Vec<Policy>,
     /// Its IP condition.
     pub condition: Condition,
     /// Unix seconds before which it does not work.
@@ -33,7 +33,7 @@ pub enum PrincipalKind {
         email: String,
     },
     /// An API token: what its policies allow.
-    Token(TokenGrant),
+    Token(Arc<TokenGrant>),
     /// The `mtls-ca` CLI on the database's machine: everything; `id` is the OS user.
     Operator,
 }

@@ -106,6 +106,45 @@ async fn a_bound_certificate_authenticates_as_its_token_and_every_other_is_refus
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{v}");
+        // curl (OpenSSL or GnuTLS underneath) presents the same certificate and gets in.
+        let dir = tempfile::tempdir().expect("dir");
+        let bundle = app.services.cas.bundle_pem(now()).await.expect("bundle");
+        std::fs::write(dir.path().join("bundle.pem"), bundle).expect("write");
+        std::fs::write(dir.path().join("client.pem"), &bound).expect("write");
+        // (tokio's process: the server runs on this test's runtime.)
+        let out = tokio::process::Command::new("curl")
+            .args([
+                "-sS",
+                "--cacert",
+                "bundle.pem",
+                "--cert",
+                "client.pem",
+                "--key",
+                "client.pem",
+            ])
+            .arg(&list)
+            .current_dir(dir.path())
+            .output()
+            .await
+            .expect("curl runs");
+        let body: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("curl: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(
+            body["success"], true,
+            "curl with the bound certificate: {body}"
+        );
+        let out = tokio::process::Command::new("curl")
+            .args(["-sS", "--cacert", "bundle.pem"])
+            .arg(&list)
+            .current_dir(dir.path())
+            .output()
+            .await
+            .expect("curl runs");
+        let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            body["errors"][0]["code"], 9106,
+            "no certificate, no credentials: {body}"
+        );
         // The audit log names the token as the actor.
         let (status, v) = json_of(
             app.client
