@@ -1,10 +1,9 @@
 //! Which client certificate authenticates as which API token (`api_token_certificates`), and what
-//! authentication by certificate reads: the certificate's state by fingerprint, then its token.
+//! authentication by certificate reads first: the certificate's state by fingerprint, with its token.
 
 use sqlx::FromRow;
 
 use super::audit::{insert_audit, AuditRow};
-use super::tokens::TokenAuthRow;
 use super::{db_run, Db, DbResult};
 use crate::model::CertStatus;
 
@@ -34,19 +33,6 @@ pub async fn presented(db: &Db, fingerprint: &str) -> DbResult<Option<PresentedC
     .bind(fingerprint)
     .fetch_optional(pool)
     .await?))
-}
-
-/// The token with this id, with its owner's state.
-pub async fn token_for(db: &Db, token_id: &str) -> DbResult<Option<TokenAuthRow>> {
-    let sql = format!(
-        "SELECT {}, u.email AS owner_email, u.disabled AS owner_disabled \
-         FROM api_tokens t LEFT JOIN users u ON u.id = t.owner_user_id WHERE t.id = $1",
-        super::tokens::COLUMNS
-    );
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, TokenAuthRow>(&sql)
-        .bind(token_id)
-        .fetch_optional(pool)
-        .await?))
 }
 
 /// The certificates bound to the token, oldest binding first.

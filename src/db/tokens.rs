@@ -49,8 +49,7 @@ pub struct TokenAuthRow {
     pub owner_disabled: Option<bool>,
 }
 
-pub(crate) const COLUMNS: &str =
-    "t.id, t.account_id, t.name, t.secret_hash, t.policies, t.condition, \
+const COLUMNS: &str = "t.id, t.account_id, t.name, t.secret_hash, t.policies, t.condition, \
     t.not_before, t.expires_on, t.disabled, t.created_at, t.modified_at, t.last_used_at, \
     t.owner_user_id";
 
@@ -84,14 +83,28 @@ pub async fn insert(db: &Db, row: &TokenRow, audit: &AuditRow) -> DbResult<()> {
     })
 }
 
+/// A token with its owner's state, selected by a condition on `t.` with one parameter.
+fn with_owner(condition: &str) -> String {
+    format!(
+        "SELECT {COLUMNS}, u.email AS owner_email, u.disabled AS owner_disabled \
+         FROM api_tokens t LEFT JOIN users u ON u.id = t.owner_user_id WHERE {condition}"
+    )
+}
+
 /// The token whose secret hashes to `secret_hash`, with its owner's state.
 pub async fn find_by_hash(db: &Db, secret_hash: &str) -> DbResult<Option<TokenAuthRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS}, u.email AS owner_email, u.disabled AS owner_disabled \
-         FROM api_tokens t LEFT JOIN users u ON u.id = t.owner_user_id WHERE t.secret_hash = $1"
-    );
+    let sql = with_owner("t.secret_hash = $1");
     db_run!(db, |pool| Ok(sqlx::query_as::<_, TokenAuthRow>(&sql)
         .bind(secret_hash)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// The token with this id, with its owner's state (authentication by a bound certificate).
+pub async fn find_with_owner(db: &Db, id: &str) -> DbResult<Option<TokenAuthRow>> {
+    let sql = with_owner("t.id = $1");
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, TokenAuthRow>(&sql)
+        .bind(id)
         .fetch_optional(pool)
         .await?))
 }

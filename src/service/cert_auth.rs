@@ -32,7 +32,7 @@ impl Services {
             return Err(refused(CertRefusal::Expired));
         }
         let token_id = cert.token_id.ok_or(refused(CertRefusal::Unbound))?;
-        let row = bindings::token_for(&self.db, &token_id)
+        let row = tokens::find_with_owner(&self.db, &token_id)
             .await?
             .ok_or(refused(CertRefusal::Unbound))?;
         token_principal(row)

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_matrix;
 mod auth;
 mod ca_outside;
 mod ca_rotation;
