@@ -107,10 +107,12 @@ pub(super) fn unseal(
             pkcs8::Error::EncryptedPrivateKey(
                 pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
             ) => SignerError::WrongPassphrase,
+            // A wrong passphrase passes the CBC padding check about once in 256 tries; `decrypt` then
+            // fails to parse the garbage as DER, which is still a wrong passphrase.
+            pkcs8::Error::Asn1(_) | pkcs8::Error::KeyMalformed => SignerError::WrongPassphrase,
             other => SignerError::CorruptKey(format!("cannot decrypt: {other}")),
         })?;
-    // A wrong passphrase passes the CBC padding check about once in 256 tries; the garbage it yields is
-    // not a PrivateKeyInfo, so that is still a wrong passphrase.
+    // Garbage that happens to be DER is still not a PrivateKeyInfo.
     PrivateKeyInfo::try_from(plain.as_bytes()).map_err(|_| SignerError::WrongPassphrase)?;
     Ok(SecretSlice::from(plain.as_bytes().to_vec()))
 }
@@ -144,6 +146,33 @@ mod tests {
             unseal(&sealed, None),
             Err(SignerError::PassphraseRequired)
         ));
+    }
+
+    #[test]
+    fn every_wrong_passphrase_is_called_wrong_even_when_the_padding_happens_to_check() {
+        // A cheap scrypt so that thousands of tries are quick: about one wrong passphrase in 256 yields
+        // valid CBC padding, and what it decrypts to must still be reported as a wrong passphrase.
+        let plain = sample_pkcs8();
+        let info = PrivateKeyInfo::try_from(plain.as_slice()).unwrap();
+        let cost = scrypt::Params::new(1, 1, 1, KEY_LEN).unwrap();
+        let params = pbes2::Parameters::scrypt_aes256cbc(cost, &[7; 16], &[9; 16]).unwrap();
+        let sealed = SealedKey {
+            der: info
+                .encrypt_with_params(params, b"right")
+                .unwrap()
+                .as_bytes()
+                .to_vec(),
+            encrypted: true,
+        };
+        for i in 0..3000 {
+            let got = unseal(&sealed, Some(&pass(&format!("wrong {i}"))));
+            assert!(
+                matches!(got, Err(SignerError::WrongPassphrase)),
+                "try {i}: {:?}",
+                got.err()
+            );
+        }
+        assert!(unseal(&sealed, Some(&pass("right"))).is_ok());
     }
 
     #[test]
