@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod backup;
 mod ca;
 mod cert;
 mod serve;
@@ -65,6 +66,20 @@ pub enum Command {
     /// The account's CAs: list, export, rotate, request/install an intermediate, import.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Write a consistent copy of the SQLite database to FILE, also while serve runs.
+    Backup {
+        /// The backup file to write; it must not exist.
+        file: std::path::PathBuf,
+    },
+    /// Replace the configured database's content with a backup (a database with content needs
+    /// --force). Stop or restart serve afterwards.
+    Restore {
+        /// The backup file written by `mtls-ca backup`.
+        file: std::path::PathBuf,
+        /// Replace a database that already holds a CA, zones, tokens or certificates.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the signing service, the only process that holds CA keys (serve uses it with
     /// MTLS_CA_SIGNER=remote:URL). Its keys: MTLS_CA_SIGNER=local (sealed in its own database,
     /// MTLS_CA_DATABASE_URL) or pkcs11.
@@ -110,6 +125,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             s.db.close().await;
             Ok(())
         }
+        Command::Backup { file } => backup::backup(&settings, &file).await,
+        Command::Restore { file, force } => backup::restore(&settings, &file, force).await,
         Command::Zone(cmd) => with_services(&settings, |s| Box::pin(admin::zone(s, cmd))).await,
         Command::Token(cmd) => with_services(&settings, |s| Box::pin(tokens::run(s, cmd))).await,
         Command::User(cmd) => with_services(&settings, |s| Box::pin(admin::user(s, cmd))).await,

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bindings;
 pub mod cas;
 pub mod certificates;

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod admin_matrix;
 mod auth;
+mod backup;
 mod ca_outside;
 mod ca_rotation;
 mod cert_auth;
