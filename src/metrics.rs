@@ -1,5 +1,6 @@
 //! Prometheus metrics, one registry per running app (tests run several apps in one process).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -37,6 +38,16 @@ struct CaLabels {
     role: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WindowLabels {
+    within_days: String,
+}
+
+/// The windows of `mtls_ca_certificates_expiring`, in days.
+pub const EXPIRY_WINDOWS_DAYS: [i64; 2] = [7, 30];
+/// Seconds between two counts of the expiring certificates.
+const EXPIRING_RECOUNT_SECONDS: i64 = 60;
+
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
@@ -55,6 +66,8 @@ pub struct Metrics {
     crl_entries: Gauge,
     ocsp_answers: Family<OcspLabels, Counter>,
     ca_expiry: Family<CaLabels, Gauge>,
+    expiring: Family<WindowLabels, Gauge>,
+    expiring_counted_at: AtomicI64,
 }
 
 /// Seconds from a DELETE or PATCH to its publication: from well under a worker interval to hours.
@@ -143,9 +156,18 @@ impl Metrics {
             "Seconds until each CA certificate's notAfter (negative once expired), by CA id and role",
             ca_expiry.clone(),
         );
+        let expiring = Family::<WindowLabels, Gauge>::default();
+        registry.register(
+            "certificates_expiring",
+            "Active client certificates whose notAfter is within the next within_days days \
+             (counted at most once a minute)",
+            expiring.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             ca_expiry,
+            expiring,
+            expiring_counted_at: AtomicI64::new(i64::MIN),
             requests,
             request_seconds,
             issued,
@@ -227,6 +249,28 @@ impl Metrics {
                     role: (*role).to_owned(),
                 })
                 .set(not_after - now);
+        }
+    }
+
+    /// Whether the expiring certificates are due to be counted again at `now` (at most once a
+    /// minute); when true, the caller counts and calls [`Metrics::record_expiring`].
+    pub fn expiring_due(&self, now: i64) -> bool {
+        let last = self.expiring_counted_at.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= EXPIRING_RECOUNT_SECONDS
+            && self
+                .expiring_counted_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Sets the count of active certificates expiring within each of [`EXPIRY_WINDOWS_DAYS`].
+    pub fn record_expiring(&self, counts: &[i64]) {
+        for (days, n) in EXPIRY_WINDOWS_DAYS.iter().zip(counts) {
+            self.expiring
+                .get_or_create(&WindowLabels {
+                    within_days: days.to_string(),
+                })
+                .set(*n);
         }
     }
 

@@ -71,6 +71,9 @@ pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
         .record_transitions(CertStatus::Revoked.as_str(), outcome.revoked);
     s.metrics
         .record_transitions(CertStatus::Active.as_str(), outcome.reactivated);
+    s.count_expiring(now)
+        .await
+        .context("counting expiring certificates")?;
     s.metrics.record_worker_run(started.elapsed().as_secs_f64());
     Ok(outcome)
 }

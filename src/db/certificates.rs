@@ -259,3 +259,21 @@ async fn move_status(
         Ok(row)
     })
 }
+
+/// How many `active` certificates of every zone expire after `after` and no later than each of
+/// `until` (one count per bound, in order).
+pub async fn count_active_expiring(db: &Db, after: i64, until: &[i64]) -> DbResult<Vec<i64>> {
+    let mut counts = Vec::with_capacity(until.len());
+    for bound in until {
+        let n = db_run!(db, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM client_certificates \
+             WHERE status = 'active' AND expires_on > $1 AND expires_on <= $2"
+        )
+        .bind(after)
+        .bind(bound)
+        .fetch_one(pool)
+        .await?);
+        counts.push(n);
+    }
+    Ok(counts)
+}

@@ -12,6 +12,7 @@ pub mod ca_registry;
 pub mod cert_auth;
 pub mod certificates;
 pub mod custody;
+mod expiry;
 pub mod limiter;
 pub mod listing;
 pub mod paging;

@@ -151,3 +151,34 @@ async fn expires_before_keeps_the_certificates_whose_not_after_is_earlier() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn metrics_count_the_active_certificates_expiring_within_7_and_30_days() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        for (cn, days) in [("a", 3), ("b", 6), ("c", 20), ("d", 60)] {
+            app.issue(&csr_p256(cn), days).await;
+        }
+        let revoked = app.issue(&csr_p256("revoked-soon"), 2).await;
+        app.on_cert(
+            reqwest::Method::DELETE,
+            revoked["id"].as_str().unwrap_or(""),
+        )
+        .await;
+        app.run_worker().await;
+        let metrics = fetch_metrics(&app.client, &app.base).await;
+        let sample = |days: &str| {
+            metrics
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix(&format!(
+                        "mtls_ca_certificates_expiring{{within_days=\"{days}\"}} "
+                    ))
+                })
+                .unwrap_or_else(|| panic!("no {days}-day sample in {metrics}"))
+                .to_owned()
+        };
+        assert_eq!(sample("7"), "2", "{engine:?}: a and b; not the revoked one");
+        assert_eq!(sample("30"), "3", "{engine:?}: a, b and c");
+    }
+}
