@@ -26,7 +26,10 @@ fn the_compose_file_follows_the_compose_specification_and_runs_mtls_ca_on_postgr
             std::env::var_os("CI").is_none(),
             "no docker-compose wheel in .venv/wheels"
         );
-        eprintln!("skipped: pip download --no-deps docker-compose==1.29.2 -d .venv/wheels");
+        crate::skips::skipped(
+            "the Compose file test",
+            ".venv/bin/pip download --no-deps docker-compose==1.29.2 -d .venv/wheels",
+        );
         return;
     };
     let out = Command::new(python)

@@ -27,6 +27,8 @@ pub fn engines() -> Vec<Engine> {
     let mut v = vec![Engine::Sqlite];
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
         v.push(Engine::Postgres);
+    } else {
+        crate::skips::postgres_skipped();
     }
     v
 }
@@ -514,7 +516,10 @@ pub fn venv_python(module: &str) -> Option<std::path::PathBuf> {
         std::env::var_os("CI").is_none(),
         "{module} is missing from .venv: python3 -m venv .venv && .venv/bin/pip install -r tests/sdk/requirements.txt"
     );
-    eprintln!("skipped: .venv lacks {module} (see README, Development)");
+    crate::skips::skipped(
+        &format!("the tests that need Python's {module} (SDK, pkilint, Compose)"),
+        "python3 -m venv .venv && .venv/bin/pip install -r tests/sdk/requirements.txt",
+    );
     None
 }
 

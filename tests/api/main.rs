@@ -29,4 +29,5 @@ mod replicas;
 mod sdk;
 mod signer_link;
 mod signers;
+mod skips;
 mod x509;

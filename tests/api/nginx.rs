@@ -19,7 +19,7 @@ fn nginx_bin() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "nginx is missing: apt-get install nginx-light"
         );
-        eprintln!("skipped: no nginx (apt-get install nginx-light)");
+        crate::skips::skipped("the nginx tests", "apt-get install nginx-light");
     }
     found
 }

@@ -150,7 +150,6 @@ async fn ready(app: &TestApp) -> StatusCode {
 #[tokio::test]
 async fn a_stopped_database_gives_503s_and_the_service_recovers_when_it_is_back() {
     if !engines().contains(&Engine::Postgres) {
-        eprintln!("skipped: database trouble is tested on Postgres (set TEST_DATABASE_URL)");
         return;
     }
     let pg = PrivatePostgres::start_new();

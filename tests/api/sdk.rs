@@ -21,9 +21,7 @@ pub(crate) fn node_sdk_dir() -> Option<PathBuf> {
         std::env::var_os("CI").is_none(),
         "the cloudflare npm package is missing: run `npm ci --prefix tests/sdk/node`"
     );
-    eprintln!(
-        "skipped: tests/sdk/node/node_modules lacks cloudflare (npm ci --prefix tests/sdk/node)"
-    );
+    crate::skips::skipped("the TypeScript SDK tests", "npm ci --prefix tests/sdk/node");
     None
 }
 
@@ -43,7 +41,10 @@ fn go_sdk_check() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "the Go SDK check cannot run: {why}"
         );
-        eprintln!("skipped: {why}");
+        crate::skips::skipped(
+            &format!("the Go SDK test ({why})"),
+            "install Go; cd tests/sdk/go && go mod download",
+        );
         None
     };
     match go(&["version"]) {

@@ -28,7 +28,10 @@ pub fn have_softhsm() -> bool {
             std::env::var_os("CI").is_none(),
             "SoftHSM2 is missing: apt-get install softhsm2 opensc"
         );
-        eprintln!("skipped: SoftHSM2 is not installed (apt-get install softhsm2 opensc)");
+        crate::skips::skipped(
+            "the PKCS#11 (SoftHSM2) tests",
+            "apt-get install softhsm2 opensc",
+        );
     }
     ok
 }
