@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{Connection, Row};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{absolute, Db};
 
@@ -69,11 +69,17 @@ impl Db {
             std::process::id()
         ));
         let result = async {
-            sqlx::query("VACUUM INTO $1")
+            // A connection of its own: a big database takes seconds, which is no slow statement here.
+            let opts = (*pool.connect_options())
+                .clone()
+                .disable_statement_logging();
+            let mut conn = SqliteConnection::connect_with(&opts).await?;
+            let vacuum = sqlx::query("VACUUM INTO $1")
                 .bind(partial.to_string_lossy().into_owned())
-                .execute(pool)
-                .await
-                .with_context(|| format!("writing the backup to {}", partial.display()))?;
+                .execute(&mut conn)
+                .await;
+            conn.close().await?;
+            vacuum.with_context(|| format!("writing the backup to {}", partial.display()))?;
             sync_file(&partial)?;
             let copied = inspect(&partial).await?;
             std::fs::rename(&partial, &dest)
@@ -151,7 +157,8 @@ impl Db {
 /// `BEGIN IMMEDIATE` transaction on a connection of its own (foreign keys off while rows move, then
 /// checked before the commit).
 async fn copy_tables(opts: &SqliteConnectOptions, staging: &Path) -> anyhow::Result<()> {
-    let mut conn = SqliteConnection::connect_with(&opts.clone().foreign_keys(false)).await?;
+    let opts = opts.clone().foreign_keys(false).disable_statement_logging();
+    let mut conn = SqliteConnection::connect_with(&opts).await?;
     sqlx::query("ATTACH DATABASE $1 AS restore_src")
         .bind(staging.to_string_lossy().into_owned())
         .execute(&mut conn)
@@ -241,7 +248,10 @@ async fn upgrade(path: &Path) -> anyhow::Result<()> {
 
 /// Opens the file read-only, runs SQLite's integrity check, and counts the rows of every table.
 async fn inspect(path: &Path) -> anyhow::Result<Copied> {
-    let opts = SqliteConnectOptions::new().filename(path).read_only(true);
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .disable_statement_logging();
     let mut conn = SqliteConnection::connect_with(&opts)
         .await
         .with_context(|| format!("opening {}", path.display()))?;
