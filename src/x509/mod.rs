@@ -14,6 +14,7 @@ pub mod ocsp;
 pub(crate) mod policy;
 pub(crate) mod precheck;
 mod san_rules;
+mod strings;
 pub mod subject;
 
 pub use ca_cert::{parse_certificates_pem, CaCertificate, CaCheckError};

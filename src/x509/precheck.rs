@@ -45,7 +45,7 @@ fn check_subject(cert: &X509Certificate<'_>, csr: &Csr) -> Result<(), Refusal> {
         return Err(format!(
             "the subject's {} is a {}, a string type RFC 5280 does not allow for it",
             a.name,
-            name_rules::tag_name(a.tag)
+            super::strings::tag_name(a.tag)
         ));
     }
     Ok(())

@@ -47,7 +47,7 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 type Attr = (&'static [u8], u8, Vec<u8>);
 
 /// A P-256 CSR with these RDNs (attributes of one RDN written in the order given) and SAN entries.
-fn raw_csr(rdns: &[Vec<Attr>], sans: &[(u8, Vec<u8>)]) -> String {
+fn raw_csr(rdns: &[Vec<Attr>], sans: &[San]) -> String {
     use rcgen::{PublicKeyData, SigningKey};
     let key = rcgen::KeyPair::generate().expect("key");
     let rdns: Vec<u8> = rdns
@@ -109,8 +109,12 @@ fn bmp(text: &str) -> Vec<u8> {
     text.encode_utf16().flat_map(u16::to_be_bytes).collect()
 }
 
-/// The rows: (what, RDNs, SAN entries, want).
-fn rows() -> Vec<(&'static str, Vec<Vec<Attr>>, Vec<(u8, Vec<u8>)>, Want)> {
+/// One SAN entry: (GeneralName tag, value bytes).
+type San = (u8, Vec<u8>);
+/// One row: (what, RDNs, SAN entries, want).
+type Row = (&'static str, Vec<Vec<Attr>>, Vec<San>, Want);
+
+fn rows() -> Vec<Row> {
     let x = |n: usize| "x".repeat(n);
     let cn = |text: &str| vec![utf8(CN, text)];
     let san = |tag: u8, text: &str| vec![(tag, text.as_bytes().to_vec())];
