@@ -10,8 +10,9 @@ use super::names::NameError;
 pub(crate) fn decode(tag: Tag, data: &[u8], name: &str) -> Result<String, NameError> {
     let malformed =
         |what: &str| NameError::Malformed(format!("the subject's {name} is not a valid {what}"));
+    // ASCII control characters pass here so that the caller refuses them as such, whatever the type.
     let ascii = |what: &str, ok: fn(u8) -> bool| {
-        if data.iter().all(|&b| ok(b)) {
+        if data.iter().all(|&b| ok(b) || b.is_ascii_control()) {
             Ok(data.iter().map(|&b| char::from(b)).collect())
         } else {
             Err(malformed(what))

@@ -132,6 +132,7 @@ fn rows() -> Vec<Row> {
         ("CN of 65", cn(&x(65)), vec![], Refused(1414, "the subject's commonName is 65 characters; RFC 5280 allows at most 64")),
         ("CN of 10 kB", cn(&x(10_240)), vec![], Refused(1414, "commonName is 10240 characters")),
         ("CN with NUL", cn("svc\0evil"), vec![], Refused(1414, "commonName contains the control character U+0000")),
+        ("a PrintableString O with NUL", vec![vec![(O, PRINTABLE, b"Example\0Inc".to_vec())]], vec![], Refused(1414, "organizationName contains the control character U+0000")),
         ("CN with ESC", cn("svc\x1b[31m"), vec![], Refused(1414, "commonName contains the control character U+001B")),
         ("CN with a C1 control", cn("svc\u{85}"), vec![], Refused(1414, "commonName contains the control character U+0085")),
         ("CN of bytes that are not UTF-8", vec![vec![(CN, UTF8, vec![b's', 0xff, 0xfe])]], vec![], Refused(1410, "commonName is not a valid UTF8String")),
