@@ -22,6 +22,9 @@ pub mod codes {
     pub const CSR_KEY_NOT_ALLOWED: u32 = 1412;
     /// The CSR asks for something this CA does not issue.
     pub const CSR_UNSUPPORTED: u32 = 1413;
+    /// A CSR subject attribute or subjectAltName entry breaks the name rules (RFC 5280 bounds,
+    /// control characters, DNS, e-mail or URI syntax).
+    pub const CSR_NAME_INVALID: u32 = 1414;
     /// `validity_days` is not an integer from 1 to 3650.
     pub const VALIDITY_OUT_OF_RANGE: u32 = 1420;
     /// `validity_days` would reach past the CA certificate's own notAfter.

@@ -276,6 +276,7 @@ fn csr_error(e: CsrError) -> Error {
         CsrError::BadSignature => codes::CSR_BAD_SIGNATURE,
         CsrError::KeyNotAllowed(_) => codes::CSR_KEY_NOT_ALLOWED,
         CsrError::Unsupported(_) => codes::CSR_UNSUPPORTED,
+        CsrError::InvalidName(_) => codes::CSR_NAME_INVALID,
     };
     Error::invalid(code, e.to_string(), Some("/csr"))
 }

@@ -7,9 +7,9 @@ use rcgen::{
 use ring::digest;
 
 use super::ca::{certificate_pem, Signer};
-use super::key::{SignKind, Signing};
+use super::splice::{self, Capture};
 use super::{keys, validity, SignerError};
-use crate::x509::{der, Csr};
+use crate::x509::{der, precheck, Csr};
 
 /// Where relying parties find revocation status and the CA certificate. All three must be ASCII URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +38,8 @@ pub struct IssuedCert {
 }
 
 impl Signer {
-    /// Issues a client certificate for `csr`: its subject and requested subjectAltName, its exact public
-    /// key, extendedKeyUsage clientAuth, critical keyUsage digitalSignature (plus keyEncipherment for RSA
+    /// Issues a client certificate for `csr`: its subject exactly as the CSR has it (see
+    /// [`crate::x509::Csr::subject_der`]) and its requested subjectAltName, its exact public key, extendedKeyUsage clientAuth, critical keyUsage digitalSignature (plus keyEncipherment for RSA
     /// keys), critical basicConstraints `CA:FALSE`, SKI, AKI = the CA's SKI, and with `pointers` a CRL
     /// distribution point and Authority Information Access (OCSP, caIssuers).
     ///
@@ -47,6 +47,9 @@ impl Signer {
     /// 0x01..=0x7f (top bit cleared, zero made one) so the DER INTEGER is positive and exactly 20 bytes;
     /// [`IssuedCert::serial_hex`] is the serial actually written. notBefore and notAfter are exactly as
     /// given; notAfter must be later than notBefore and no later than the CA's own notAfter.
+    ///
+    /// The key signs once. The certificate is then checked afresh ([`precheck::check_issued`]); a
+    /// certificate that fails is never returned (`SignerError::Certificate`, a bug to log).
     pub fn issue(
         &self,
         csr: &Csr,
@@ -69,7 +72,7 @@ impl Signer {
         let serial = keys::positive_serial(serial);
 
         let mut params = CertificateParams::default();
-        params.distinguished_name = csr.distinguished_name.clone();
+        params.distinguished_name = splice::placeholder_subject(csr.subject.is_empty);
         params.subject_alt_names = csr.subject_alt_names.clone();
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = if csr.is_rsa() {
@@ -92,14 +95,16 @@ impl Signer {
             add_pointers(&mut params, pointers)?;
         }
 
-        let issuer = Issuer::from_params(
-            &self.params,
-            Signing::new(&*self.key, SignKind::Certificate),
-        );
-        let certificate = issuer
-            .key()
-            .finish(params.signed_by(&csr.public_key, &issuer))?;
-        let der = certificate.der().to_vec();
+        let capture = Capture::new(&*self.key);
+        let issuer = Issuer::from_params(&self.params, capture);
+        params.signed_by(&csr.public_key, &issuer)?;
+        let tbs = issuer.key().take()?;
+        let der = splice::sign_with_subject(&tbs, csr.subject_der(), &*self.key)?;
+        precheck::check_issued(&der, csr, &self.certificate_der).map_err(|why| {
+            SignerError::Certificate(format!(
+                "the pre-issuance check refused the certificate: {why}"
+            ))
+        })?;
         Ok(IssuedCert {
             pem: certificate_pem(&der),
             serial_hex: hex::encode(serial),

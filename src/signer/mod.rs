@@ -8,7 +8,9 @@
 //! client certificates for verified CSRs ([`Signer::issue`]); and signs what relying parties check
 //! revocation with: CRLs ([`Signer::sign_crl`]) and OCSP responses ([`Signer::sign_ocsp_response`]).
 //! Parsing (CSRs, names, OCSP requests, CA certificates) lives in [`crate::x509`], which holds no key.
-//! Every certificate is built with rcgen from plain parameters; nothing here knows HTTP, SQL or the clock.
+//! Every certificate is built with rcgen from plain parameters (a client certificate's subject, which
+//! rcgen cannot always hold, is spliced in before the one signature); nothing here knows HTTP, SQL or
+//! the clock.
 
 mod ca;
 mod crl;
@@ -23,6 +25,7 @@ pub mod remote;
 mod request;
 mod sealed;
 mod server_cert;
+mod splice;
 #[cfg(test)]
 mod tests;
 mod validity;

@@ -1,18 +1,22 @@
 //! Certificate signing requests: PEM in, a verified request out.
 //!
-//! [`Csr::parse`] checks, in order: PEM framing, DER structure, key policy, the self-signature (proof of
-//! possession), then the subject and requested subjectAltName. Other requested extensions are ignored:
-//! the CA decides them. Error messages are shown to API users, so each says exactly what is wrong.
+//! [`Csr::parse`] checks, in order: PEM framing (exactly one block, nothing but whitespace around it),
+//! DER structure, key policy, the self-signature (proof of possession), then the subject
+//! ([`super::name_rules`], copied by [`super::exact_subject`]) and the requested subjectAltName
+//! ([`super::san_rules`]). Other requested extensions are ignored: the CA decides them. Error messages
+//! are shown to API users, so each says exactly what is wrong and names the field.
 
-use rcgen::{DistinguishedName, DnType, SanType};
+use rcgen::SanType;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::error::X509Error;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
+use super::exact_subject::{self, ExactSubject};
 use super::names::{self, NameError};
 use super::policy::{self, KeyKind};
+use super::san_rules;
 
 /// Why a CSR was refused. The message is meant for the API user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +36,10 @@ pub enum CsrError {
     /// Well-formed but asks for something the CA cannot put in a certificate.
     #[error("the CSR is not supported: {0}")]
     Unsupported(String),
+    /// A subject attribute or subjectAltName entry breaks the CA's name rules (RFC 5280 bounds,
+    /// control characters, DNS/e-mail/URI syntax).
+    #[error("the CSR's names are not allowed: {0}")]
+    InvalidName(String),
 }
 
 impl From<NameError> for CsrError {
@@ -39,6 +47,7 @@ impl From<NameError> for CsrError {
         match e {
             NameError::Malformed(m) => Self::Malformed(m),
             NameError::Unsupported(m) => Self::Unsupported(m),
+            NameError::Invalid(m) => Self::InvalidName(m),
         }
     }
 }
@@ -64,8 +73,7 @@ pub struct Subject {
 #[derive(Debug, Clone)]
 pub struct Csr {
     pub(crate) der: Vec<u8>,
-    pub(crate) subject: Subject,
-    pub(crate) distinguished_name: DistinguishedName,
+    pub(crate) subject: ExactSubject,
     pub(crate) subject_alt_names: Vec<SanType>,
     pub(crate) public_key: rcgen::SubjectPublicKeyInfo,
     pub(crate) key_kind: KeyKind,
@@ -105,19 +113,17 @@ impl Csr {
                 "the public key's algorithm parameters are encoded unusually and cannot be copied exactly".into(),
             ));
         }
-        let distinguished_name =
-            names::printable_where_required(names::distinguished_name(&info.subject)?);
+        let subject = exact_subject::copy(&info.subject)?;
         let subject_alt_names = requested_alt_names(&req)?;
-        if distinguished_name.iter().next().is_none() && subject_alt_names.is_empty() {
+        if subject.is_empty && subject_alt_names.is_empty() {
             return Err(CsrError::Unsupported(
                 "the CSR has an empty subject and no subjectAltName; a certificate needs one of them".into(),
             ));
         }
         Ok(Csr {
-            subject: subject_fields(&distinguished_name),
+            subject,
             key_identifier: super::key_identifier(&spki.subject_public_key.data),
             der: der.clone(),
-            distinguished_name,
             subject_alt_names,
             public_key,
             key_kind,
@@ -126,7 +132,12 @@ impl Csr {
 
     /// The subject's display fields.
     pub fn subject(&self) -> &Subject {
-        &self.subject
+        &self.subject.fields
+    }
+
+    /// The subject the certificate carries, DER.
+    pub fn subject_der(&self) -> &[u8] {
+        &self.subject.der
     }
 
     /// The CSR as DER.
@@ -140,8 +151,31 @@ impl Csr {
     }
 }
 
+/// The one PEM block of `text`. Whitespace around it is fine; any other text, or a second block, is
+/// refused: what is signed must be what was sent, with nothing for a reader to take differently.
 fn decode_pem(text: &str) -> Result<Vec<u8>, CsrError> {
-    let block = pem::parse(text.trim()).map_err(|e| match e {
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let blocks = text.matches("-----BEGIN ").count();
+    if blocks == 0 {
+        return Err(CsrError::NotPem);
+    }
+    if blocks > 1 {
+        return Err(CsrError::Malformed(format!(
+            "the csr holds {blocks} PEM blocks; send exactly one CERTIFICATE REQUEST"
+        )));
+    }
+    if !text.starts_with("-----BEGIN ") {
+        return Err(CsrError::Malformed(
+            "there is text before the PEM block; send the CERTIFICATE REQUEST block alone".into(),
+        ));
+    }
+    let last_line = text.lines().last().unwrap_or_default();
+    if !(last_line.starts_with("-----END ") && last_line.ends_with("-----")) {
+        return Err(CsrError::Malformed(
+            "there is text after the PEM block (or its END line is missing); send the CERTIFICATE REQUEST block alone".into(),
+        ));
+    }
+    let block = pem::parse(text).map_err(|e| match e {
         pem::PemError::InvalidData(e) => {
             CsrError::Malformed(format!("the PEM body is not valid base64 ({e})"))
         }
@@ -150,6 +184,11 @@ fn decode_pem(text: &str) -> Result<Vec<u8>, CsrError> {
         )),
         _ => CsrError::NotPem,
     })?;
+    if block.headers().iter().next().is_some() {
+        return Err(CsrError::Malformed(
+            "the PEM block has headers; a CERTIFICATE REQUEST has none (RFC 7468)".into(),
+        ));
+    }
     match block.tag() {
         "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Ok(block.into_contents()),
         other => Err(CsrError::Malformed(format!(
@@ -167,7 +206,8 @@ fn requested_alt_names(req: &X509CertificationRequest<'_>) -> Result<Vec<SanType
         for ext in &request.extensions {
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
-                    return Ok(names::subject_alt_names(&san.general_names)?)
+                    san_rules::alt_names(&san.general_names)?;
+                    return Ok(names::subject_alt_names(&san.general_names)?);
                 }
                 ParsedExtension::ParseError { .. } if ext.oid.to_id_string() == "2.5.29.17" => {
                     return Err(CsrError::Malformed(
@@ -179,16 +219,4 @@ fn requested_alt_names(req: &X509CertificationRequest<'_>) -> Result<Vec<SanType
         }
     }
     Ok(Vec::new())
-}
-
-fn subject_fields(dn: &DistinguishedName) -> Subject {
-    let field = |ty: DnType| dn.get(&ty).map(names::text).unwrap_or_default();
-    Subject {
-        common_name: field(DnType::CommonName),
-        country: field(DnType::CountryName),
-        state: field(DnType::StateOrProvinceName),
-        location: field(DnType::LocalityName),
-        organization: field(DnType::OrganizationName),
-        organizational_unit: field(DnType::OrganizationalUnitName),
-    }
 }

@@ -1,4 +1,5 @@
-//! A minimal DER writer for the one extension rcgen cannot build: Authority Information Access.
+//! A minimal DER writer for the one extension rcgen cannot build (Authority Information Access) and
+//! for the outer SEQUENCE of a certificate whose TBS was spliced.
 
 /// id-pe-authorityInfoAccess, 1.3.6.1.5.5.7.1.1.
 pub(crate) const OID_AUTHORITY_INFO_ACCESS: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 1, 1];
@@ -7,7 +8,10 @@ const OID_AD_OCSP: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
 /// id-ad-caIssuers, 1.3.6.1.5.5.7.48.2, content octets.
 const OID_AD_CA_ISSUERS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
 
-const SEQUENCE: u8 = 0x30;
+/// The SEQUENCE tag (constructed).
+pub(crate) const SEQUENCE: u8 = 0x30;
+/// The BIT STRING tag.
+pub(crate) const BIT_STRING: u8 = 0x03;
 const OBJECT_IDENTIFIER: u8 = 0x06;
 /// GeneralName uniformResourceIdentifier: [6] IMPLICIT IA5String.
 const URI: u8 = 0x86;
@@ -26,7 +30,7 @@ pub(crate) fn authority_info_access(ocsp_url: &str, ca_issuers_url: &str) -> Vec
 }
 
 /// One tag-length-value with a definite length in the shortest form.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {

@@ -1,14 +1,20 @@
-//! X.509 parsing that holds no key: CSRs, names, key policy, OCSP requests, CRLs read back, CA
-//! certificates (their facts, and the checks an installed or imported CA must pass), and the DER
+//! X.509 parsing that holds no key: CSRs, names and the rules they must follow, key policy, OCSP
+//! requests, CRLs read back, CA certificates (their facts, and the checks an installed or imported CA
+//! must pass), the check of every issued certificate before it leaves the signer, and the DER
 //! helpers the signer builds extensions with. Nothing here signs, knows HTTP, SQL or the clock.
 
 pub mod ca_cert;
 mod chain;
 pub mod csr;
 pub(crate) mod der;
+mod exact_subject;
+mod name_rules;
 pub(crate) mod names;
 pub mod ocsp;
 pub(crate) mod policy;
+pub(crate) mod precheck;
+mod san_rules;
+mod strings;
 pub mod subject;
 
 pub use ca_cert::{parse_certificates_pem, CaCertificate, CaCheckError};

@@ -2,8 +2,10 @@
 //! value's string type where rcgen has it), and subjectAltName entries.
 //!
 //! rcgen keeps a distinguished name as a map from attribute type to one value, so a name that repeats a
-//! type (`OU=a, OU=b`) or joins attributes with `+` cannot be reproduced; such names are refused rather
-//! than silently changed.
+//! type (`OU=a, OU=b`) or joins attributes with `+` cannot be reproduced here; such names are refused
+//! rather than silently changed. That limits CA subjects (the issuer rcgen writes) only: a client
+//! certificate's subject is copied exactly by [`super::exact_subject`] and spliced into the
+//! certificate, so it may have both.
 
 use std::net::IpAddr;
 
@@ -23,6 +25,9 @@ pub(crate) enum NameError {
     /// Well-formed, but not something the CA can reproduce.
     #[error("{0}")]
     Unsupported(String),
+    /// Well-formed, but breaks a rule of the CA's name policy (RFC 5280 bounds, syntax).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Copies every attribute of `name`, in order.
@@ -173,7 +178,8 @@ fn ip_address(octets: &[u8]) -> Result<IpAddr, NameError> {
     }
 }
 
-fn general_name_kind(name: &GeneralName<'_>) -> &'static str {
+/// The name of a GeneralName's type, for messages.
+pub(crate) fn general_name_kind(name: &GeneralName<'_>) -> &'static str {
     match name {
         GeneralName::OtherName(..) => "otherName",
         GeneralName::X400Address(_) => "x400Address",

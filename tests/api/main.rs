@@ -18,6 +18,7 @@ mod custody;
 mod errors;
 mod https;
 mod lifecycle;
+mod names;
 mod nginx;
 mod outage;
 mod pki;

@@ -1,5 +1,6 @@
 //! pkilint (DigiCert's PKI linter, pinned in `tests/sdk/requirements.txt`) on everything the CA
-//! publishes: an issued certificate of each CSR key type, the CA certificate, the CRL, and a good
+//! publishes: an issued certificate of each CSR key type and one with a directory-style subject
+//! (repeated DC and OU, a multi-valued RDN), the CA certificate, the CRL, and a good
 //! and a revoked OCSP response, for CAs of three key types. Nothing at WARNING or above may remain.
 //!
 //! Validators: RFC 5280 for certificates (`lint_pkix_cert`, plus `lint_pkix_signer_signee_cert_chain`
@@ -70,6 +71,24 @@ fn openssl_rsa_csr(dir: &Path) -> String {
     String::from_utf8(out.stdout).expect("pem")
 }
 
+/// A directory-style subject: repeated DC and OU, and a multi-valued RDN, with SANs of every kind.
+/// (Its URI is https: pkilint's URI check knows a fixed list of schemes and flags `spiffe:`,
+/// which RFC 3986 and this CA accept.)
+fn openssl_directory_csr() -> String {
+    crate::errors::openssl_csr(
+        "/DC=com/DC=example/O=Example/OU=Eng/OU=Platform/CN=svc+UID=svc-1",
+        &[
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-multivalue-rdn",
+            "-addext",
+            "subjectAltName=DNS:svc.example.com,email:svc@example.com,URI:https://example.com/svc,IP:192.0.2.7",
+        ],
+    )
+}
+
 #[tokio::test]
 async fn pkilint_finds_nothing_in_certificates_crls_and_ocsp_responses() {
     let Some(python) = venv_python("pkilint") else {
@@ -102,6 +121,7 @@ async fn pkilint_finds_nothing_in_certificates_crls_and_ocsp_responses() {
                 csr_with(&rcgen::PKCS_ECDSA_P384_SHA384, "p384-client"),
             ),
             ("ed25519", csr_with(&rcgen::PKCS_ED25519, "ed25519-client")),
+            ("directory", openssl_directory_csr()),
         ];
         let mut first_id = String::new();
         for (label, csr) in csrs {

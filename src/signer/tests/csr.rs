@@ -3,6 +3,9 @@
 use rcgen::string::{BmpString, TeletexString, UniversalString};
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::prelude::FromDer;
+
 use super::fixtures::{csrs, rcgen_csr, Dir, SAN};
 use crate::x509::{Csr, CsrError, Subject};
 
@@ -150,17 +153,23 @@ fn san_types_other_than_dns_email_uri_ip_are_unsupported() {
 }
 
 #[test]
-fn subjects_rcgen_cannot_reproduce_are_unsupported() {
-    let repeated = openssl_csr(&p256(), "/OU=a/OU=b/CN=x", None);
-    assert!(
-        matches!(Csr::parse(&repeated), Err(CsrError::Unsupported(m)) if m.contains("more than one"))
-    );
+fn repeated_types_and_multi_valued_rdns_are_kept_and_the_fields_come_from_the_first() {
     let mut newkey = p256().to_vec();
     newkey.push("-multivalue-rdn");
-    let multi = openssl_csr(&newkey, "/CN=a+OU=b", None);
-    assert!(
-        matches!(Csr::parse(&multi), Err(CsrError::Unsupported(m)) if m.contains("multi-valued"))
+    let pem = openssl_csr(
+        &newkey,
+        "/DC=com/DC=example/OU=Eng/OU=Platform/CN=svc+UID=svc-1",
+        None,
     );
+    let csr = Csr::parse(&pem).unwrap();
+    let der = pem::parse(&pem).unwrap().into_contents();
+    let (_, req) = X509CertificationRequest::from_der(&der).unwrap();
+    assert_eq!(
+        csr.subject_der(),
+        req.certification_request_info.subject.as_raw()
+    );
+    assert_eq!(csr.subject().common_name, "svc");
+    assert_eq!(csr.subject().organizational_unit, "Eng");
 
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::default();
@@ -171,7 +180,45 @@ fn subjects_rcgen_cannot_reproduce_are_unsupported() {
     );
 }
 
-/// A subject with every string type rcgen can write, and an attribute rcgen has no name for.
+#[test]
+fn a_csr_field_holding_more_than_one_block_or_other_text_is_refused() {
+    let pem = csrs()[1].pem.trim_end();
+    let other = csrs()[2].pem.trim_end();
+    for (text, why) in [
+        (format!("{pem}\n{other}\n"), "2 PEM blocks"),
+        (format!("{pem}\n{pem}"), "2 PEM blocks"),
+        (format!("my csr:\n{pem}"), "text before"),
+        (format!("{pem}\nthanks"), "text after"),
+        (format!("{pem}."), "text after"),
+        (
+            pem.replacen("-----\n", "-----\nProc-Type: 4,ENCRYPTED\n\n", 1),
+            "headers",
+        ),
+    ] {
+        match Csr::parse(&text) {
+            Err(CsrError::Malformed(m)) => assert!(m.contains(why), "{text}: {m}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    assert!(Csr::parse(&format!(" \t\r\n{pem}\r\n\n ")).is_ok());
+}
+
+#[test]
+fn a_universal_string_is_refused_naming_its_attribute() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::default();
+    let universal = UniversalString::try_from("Unité").unwrap();
+    params.distinguished_name.push(
+        DnType::OrganizationalUnitName,
+        DnValue::UniversalString(universal),
+    );
+    let pem = params.serialize_request(&key).unwrap().pem().unwrap();
+    assert!(
+        matches!(Csr::parse(&pem), Err(CsrError::Unsupported(m)) if m.contains("organizationalUnitName is a UniversalString"))
+    );
+}
+
+/// A subject with every string type a certificate may carry, and an attribute rcgen has no name for.
 pub(super) fn exotic_subject_csr() -> String {
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::default();
@@ -186,10 +233,9 @@ pub(super) fn exotic_subject_csr() -> String {
         DnType::OrganizationName,
         DnValue::TeletexString(TeletexString::try_from("Teletex Org").unwrap()),
     );
-    let universal = UniversalString::try_from("Unité").unwrap();
     dn.push(
         DnType::OrganizationalUnitName,
-        DnValue::UniversalString(universal),
+        DnValue::Utf8String("Unité".into()),
     );
     dn.push(
         DnType::CustomDnType(vec![2, 5, 4, 5]),

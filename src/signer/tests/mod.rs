@@ -8,3 +8,4 @@ mod key_at_rest;
 mod leaf;
 mod load;
 mod revocation;
+mod splice;

@@ -1,0 +1,79 @@
+//! The last look at a client certificate before it is stored and returned: its DER is parsed afresh
+//! with x509-parser (not with the structures that built it), and must follow the same name rules a
+//! CSR is held to, carry exactly the subject, subjectAltName and key it was issued for, chain to
+//! its CA by name and signature, and not be a CA. A bug in building or splicing, or a signer that
+//! returns a bad signature, then fails the issuance instead of emitting a certificate.
+
+use rcgen::PublicKeyData;
+use x509_parser::certificate::X509Certificate;
+
+use super::{name_rules, names, san_rules, Csr};
+
+/// Why an issued certificate was held back. For the log only: this is a bug, not the user's input.
+pub(crate) type Refusal = String;
+
+/// Checks the certificate `der`, issued for `csr` by the CA whose certificate is `ca_der`.
+pub(crate) fn check_issued(der: &[u8], csr: &Csr, ca_der: &[u8]) -> Result<(), Refusal> {
+    let (rest, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| format!("the certificate does not parse ({e})"))?;
+    if !rest.is_empty() {
+        return Err("the certificate is followed by trailing bytes".into());
+    }
+    let (_, ca) = x509_parser::parse_x509_certificate(ca_der)
+        .map_err(|e| format!("the CA certificate does not parse ({e})"))?;
+    if cert.issuer().as_raw() != ca.subject().as_raw() {
+        return Err("the issuer is not the CA's subject".into());
+    }
+    cert.verify_signature(Some(ca.public_key()))
+        .map_err(|e| format!("the signature does not verify with the CA's key ({e})"))?;
+    if cert.public_key().raw != csr.public_key.subject_public_key_info().as_slice() {
+        return Err("the public key is not the CSR's".into());
+    }
+    if !matches!(cert.basic_constraints(), Ok(Some(bc)) if !bc.value.ca) {
+        return Err("basicConstraints is missing or says CA".into());
+    }
+    check_subject(&cert, csr)?;
+    check_alt_names(&cert, csr)
+}
+
+fn check_subject(cert: &X509Certificate<'_>, csr: &Csr) -> Result<(), Refusal> {
+    if cert.subject().as_raw() != csr.subject_der() {
+        return Err("the subject is not the one copied from the CSR".into());
+    }
+    let rdns = name_rules::subject(cert.subject()).map_err(|e| format!("the subject: {e}"))?;
+    if let Some(a) = rdns.iter().flatten().find(|a| a.rewrite_as.is_some()) {
+        return Err(format!(
+            "the subject's {} is a {}, a string type RFC 5280 does not allow for it",
+            a.name,
+            super::strings::tag_name(a.tag)
+        ));
+    }
+    Ok(())
+}
+
+fn check_alt_names(cert: &X509Certificate<'_>, csr: &Csr) -> Result<(), Refusal> {
+    let san = cert
+        .subject_alternative_name()
+        .map_err(|e| format!("the subjectAltName does not parse ({e})"))?;
+    let Some(san) = san else {
+        return match csr.subject_alt_names.is_empty() {
+            true => Ok(()),
+            false => Err("the subjectAltName the CSR asked for is missing".into()),
+        };
+    };
+    if cert.subject().iter().next().is_none() && !san.critical {
+        return Err("the subject is empty but the subjectAltName is not critical".into());
+    }
+    san_rules::alt_names(&san.value.general_names)
+        .map_err(|e| format!("the subjectAltName: {e}"))?;
+    let granted = names::subject_alt_names(&san.value.general_names)
+        .map_err(|e| format!("the subjectAltName: {e}"))?;
+    if granted != csr.subject_alt_names {
+        return Err("the subjectAltName is not the one the CSR asked for".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "precheck_tests.rs"]
+mod tests;
