@@ -74,7 +74,14 @@ pub async fn run(settings: &Settings, cmd: CrlCommand) -> anyhow::Result<()> {
         watch(&source, &dir, &args).await
     } else {
         let mut seen = HashMap::new();
-        sync_once(&source, &dir, args.exec.as_deref(), &mut seen).await
+        let expired = sync_once(&source, &dir, args.exec.as_deref(), &mut seen, false).await;
+        match expired?.first() {
+            Some(ca_id) => Err(anyhow::anyhow!(
+                "the CRL of CA {ca_id} is past its nextUpdate: nobody re-signed it (is `mtls-ca \
+                 serve` running, and can it sign?); TLS servers that check it refuse every client"
+            )),
+            None => Ok(()),
+        }
     };
     if let Source::Database(s) = &source {
         s.db.close().await;
@@ -93,7 +100,7 @@ async fn watch(source: &Source, dir: &Path, args: &SyncArgs) -> anyhow::Result<(
     let shutdown = super::serve::shutdown_signal();
     tokio::pin!(shutdown);
     loop {
-        if let Err(e) = sync_once(source, dir, args.exec.as_deref(), &mut seen).await {
+        if let Err(e) = sync_once(source, dir, args.exec.as_deref(), &mut seen, true).await {
             tracing::error!(
                 error = format!("{e:#}"),
                 "crl sync failed; the files stay as they were, retrying"
@@ -106,14 +113,16 @@ async fn watch(source: &Source, dir: &Path, args: &SyncArgs) -> anyhow::Result<(
     }
 }
 
-/// One sync: fetch, check, write what changed, reload. `seen` remembers the late CRLs already
-/// reported (per CA: its thisUpdate and how late), so watch mode reports each once.
+/// One sync: fetch, check, write what changed, reload; returns the CAs whose CRL is past its
+/// nextUpdate. `seen` remembers the late CRLs already logged (per CA: its thisUpdate and how
+/// late), so watch mode logs each once; an expired one is logged only if `log_expired`.
 async fn sync_once(
     source: &Source,
     dir: &Path,
     exec: Option<&str>,
     seen: &mut HashMap<String, (i64, Lateness)>,
-) -> anyhow::Result<()> {
+    log_expired: bool,
+) -> anyhow::Result<Vec<String>> {
     let now = clock::now();
     let material = source.fetch(now).await?;
     let (files, windows) = prepare(&material)?;
@@ -126,19 +135,13 @@ async fn sync_once(
             println!("wrote {}", dir.join(name).display());
         }
     }
-    let expired = report_late(&windows, now, seen);
+    let expired = report_late(&windows, now, seen, log_expired);
     if let Some(cmd) = exec {
         if files::reload(dir, cmd).await? {
             println!("ran: {cmd}");
         }
     }
-    match expired.first() {
-        Some(ca_id) => anyhow::bail!(
-            "the CRL of CA {ca_id} is past its nextUpdate: nobody re-signed it (is `mtls-ca serve` \
-             running, and can it sign?); TLS servers that check it refuse every client"
-        ),
-        None => Ok(()),
-    }
+    Ok(expired)
 }
 
 /// Logs each late or expired CRL not reported yet; returns the CAs whose CRL has expired.
@@ -146,6 +149,7 @@ fn report_late(
     windows: &[(String, CrlWindow)],
     now: i64,
     seen: &mut HashMap<String, (i64, Lateness)>,
+    log_expired: bool,
 ) -> Vec<String> {
     let mut expired = Vec::new();
     for (ca_id, w) in windows {
@@ -163,8 +167,10 @@ fn report_late(
         match late {
             Lateness::Late => tracing::warn!(%ca_id, %next_update,
                 "this CRL should have been re-signed by now (is `mtls-ca serve` running?)"),
-            Lateness::Expired => tracing::error!(%ca_id, %next_update,
-                "this CRL is past its nextUpdate: TLS servers that check it refuse every client"),
+            Lateness::Expired if log_expired => tracing::error!(%ca_id, %next_update,
+                "this CRL is past its nextUpdate: nobody re-signed it (is `mtls-ca serve` running, \
+                 and can it sign?); TLS servers that check it refuse every client"),
+            Lateness::Expired => {}
         }
     }
     expired

@@ -14,6 +14,8 @@ mod certificates;
 mod cli;
 mod cli_ca;
 mod compose;
+mod crl_sync;
+mod crl_tls;
 mod custody;
 mod errors;
 mod https;
