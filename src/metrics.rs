@@ -48,6 +48,11 @@ pub const EXPIRY_WINDOWS_DAYS: [i64; 2] = [7, 30];
 /// Seconds between two counts of the expiring certificates.
 const EXPIRING_RECOUNT_SECONDS: i64 = 60;
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CrlLabels {
+    ca_id: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
@@ -68,6 +73,8 @@ pub struct Metrics {
     ca_expiry: Family<CaLabels, Gauge>,
     expiring: Family<WindowLabels, Gauge>,
     expiring_counted_at: AtomicI64,
+    crl_age: Family<CrlLabels, Gauge>,
+    crl_next_update: Family<CrlLabels, Gauge>,
 }
 
 /// Seconds from a DELETE or PATCH to its publication: from well under a worker interval to hours.
@@ -163,8 +170,23 @@ impl Metrics {
              (counted at most once a minute)",
             expiring.clone(),
         );
+        let crl_age = Family::<CrlLabels, Gauge>::default();
+        registry.register(
+            "crl_age_seconds",
+            "Seconds since the thisUpdate of each live CA's current CRL, by CA id",
+            crl_age.clone(),
+        );
+        let crl_next_update = Family::<CrlLabels, Gauge>::default();
+        registry.register(
+            "crl_next_update_seconds",
+            "Seconds until the nextUpdate of each live CA's current CRL (negative once past: TLS \
+             servers that check it refuse every client), by CA id",
+            crl_next_update.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            crl_age,
+            crl_next_update,
             ca_expiry,
             expiring,
             expiring_counted_at: AtomicI64::new(i64::MIN),
@@ -271,6 +293,22 @@ impl Metrics {
                     within_days: days.to_string(),
                 })
                 .set(*n);
+        }
+    }
+
+    /// Sets the age and the seconds to nextUpdate of each live CA's current CRL, `(ca id,
+    /// thisUpdate, nextUpdate)`, at `now`; a CA no longer listed stops being reported.
+    pub fn record_crl_freshness(&self, crls: &[(&str, i64, i64)], now: i64) {
+        self.crl_age.clear();
+        self.crl_next_update.clear();
+        for (ca_id, this_update, next_update) in crls {
+            let labels = CrlLabels {
+                ca_id: (*ca_id).to_owned(),
+            };
+            self.crl_age.get_or_create(&labels).set(now - this_update);
+            self.crl_next_update
+                .get_or_create(&labels)
+                .set(next_update - now);
         }
     }
 

@@ -110,8 +110,8 @@ pub const LEASE: &str = "worker";
 
 /// One scheduled tick: notices a change of the CAs made by another process (every replica does, so
 /// each issues from a new CA within one interval of a rotation), takes (or renews) the worker lease
-/// for `lease_secs`, and runs `run_once` only when this replica holds it. Returns `None` when
-/// another replica holds the lease.
+/// for `lease_secs`, and runs `run_once` only when this replica holds it; then logs, as errors,
+/// the CRLs nobody re-signed in time. Returns `None` when another replica holds the lease.
 pub async fn tick(s: &Services, now: i64, lease_secs: i64) -> anyhow::Result<Option<Outcome>> {
     if s.cas.refresh().await.context("refreshing the CAs")? {
         tracing::info!(issuing = ?s.cas.issuing().ok().map(|c| c.id.clone()), "the CAs changed");
@@ -123,10 +123,17 @@ pub async fn tick(s: &Services, now: i64, lease_secs: i64) -> anyhow::Result<Opt
     let held = leases::acquire(&s.db, LEASE, &s.instance_id, now, now + lease_secs)
         .await
         .context("taking the worker lease")?;
-    if !held {
-        return Ok(None);
+    let outcome = if held {
+        run_once(s, now).await.map(Some)
+    } else {
+        Ok(None)
+    };
+    // Every replica watches the CRLs (also after a failed run), so a worker that cannot sign, or
+    // a lease holder that stopped working, is noticed.
+    if let Err(e) = s.log_late_crls(now).await {
+        tracing::warn!(error = %e, "cannot check how fresh the CRLs are");
     }
-    run_once(s, now).await.map(Some)
+    outcome
 }
 
 /// Runs `tick` every `interval` until `shutdown` completes, then gives the lease up.

@@ -7,6 +7,7 @@ mod admin;
 mod backup;
 mod ca;
 mod cert;
+mod crl;
 mod serve;
 mod table;
 mod tokens;
@@ -14,6 +15,7 @@ mod tokens;
 pub use admin::{AuditCommand, UserCommand, ZoneCommand};
 pub use ca::CaCommand;
 pub use cert::CertCommand;
+pub use crl::CrlCommand;
 pub use tokens::TokenCommand;
 
 use crate::config::Settings;
@@ -80,6 +82,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// CRLs for TLS servers: keep a folder of every CA's CRL and the trust bundle fresh.
+    #[command(subcommand)]
+    Crl(CrlCommand),
     /// Run the signing service, the only process that holds CA keys (serve uses it with
     /// MTLS_CA_SIGNER=remote:URL). Its keys: MTLS_CA_SIGNER=local (sealed in its own database,
     /// MTLS_CA_DATABASE_URL) or pkcs11.
@@ -132,6 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => with_services(&settings, |s| Box::pin(admin::user(s, cmd))).await,
         Command::Audit(cmd) => with_services(&settings, |s| Box::pin(admin::audit(s, cmd))).await,
         Command::Cert(cmd) => with_services(&settings, |s| Box::pin(cert::run(s, cmd))).await,
+        Command::Crl(cmd) => crl::run(&settings, cmd).await,
         Command::Ca(cmd) => {
             let s = Services::open_existing(&settings, clock::now()).await?;
             let result = ca::run(&s, cmd).await;

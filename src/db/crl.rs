@@ -34,6 +34,8 @@ pub struct StoredCrl {
     pub crl_number: i64,
     /// thisUpdate, unix seconds.
     pub this_update: i64,
+    /// nextUpdate, unix seconds.
+    pub next_update: i64,
     /// The signed CRL.
     pub der: Vec<u8>,
 }
@@ -73,12 +75,14 @@ pub struct RevocationRow {
 
 /// The CA's stored CRL, if one was stored.
 pub async fn current(db: &Db, ca_id: &str) -> DbResult<Option<StoredCrl>> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, StoredCrl>(
-        "SELECT crl_number, this_update, der FROM crls WHERE ca_id = $1 AND crl_number IS NOT NULL"
+    db_run!(db, |pool| {
+        Ok(sqlx::query_as::<_, StoredCrl>(
+        "SELECT crl_number, this_update, next_update, der FROM crls WHERE ca_id = $1 AND crl_number IS NOT NULL"
     )
     .bind(ca_id)
     .fetch_optional(pool)
-    .await?))
+    .await?)
+    })
 }
 
 /// What the CA's stored CRL says, if one was stored.
@@ -135,14 +139,18 @@ pub async fn store(db: &Db, ca_id: &str, expected: i64, crl: &NewCrl) -> DbResul
 }
 
 /// Every certificate of the CA that a CRL lists or is about to stop listing, in one statement (one
-/// consistent snapshot): `revoked`, `pending_revocation` and `pending_reactivation`.
-pub async fn snapshot(db: &Db, ca_id: &str) -> DbResult<Vec<RevocationRow>> {
+/// consistent snapshot): `revoked`, `pending_revocation` and `pending_reactivation`; except the
+/// `revoked` ones whose notAfter is before `expired_before`, which leave the CRL (RFC 5280 §3.3:
+/// after one regularly scheduled CRL issued beyond the certificate's validity period listed them).
+pub async fn snapshot(db: &Db, ca_id: &str, expired_before: i64) -> DbResult<Vec<RevocationRow>> {
     db_run!(db, |pool| Ok(sqlx::query_as::<_, RevocationRow>(
         "SELECT id, serial_number, status, status_changed_at, revocation_requested_at \
          FROM client_certificates WHERE ca_id = $1 \
-         AND status IN ('revoked', 'pending_revocation', 'pending_reactivation')"
+         AND status IN ('revoked', 'pending_revocation', 'pending_reactivation') \
+         AND NOT (status = 'revoked' AND expires_on < $2)"
     )
     .bind(ca_id)
+    .bind(expired_before)
     .fetch_all(pool)
     .await?))
 }
@@ -189,15 +197,31 @@ pub async fn complete_published(
         == 1))
 }
 
-/// For OCSP, in one statement: the number of the CA's stored CRL (`None` before the first) and
-/// whether the CA issued a certificate with this serial.
-pub async fn ocsp_lookup(db: &Db, ca_id: &str, serial: &str) -> DbResult<(Option<i64>, bool)> {
-    db_run!(db, |pool| Ok(sqlx::query_as::<_, (Option<i64>, bool)>(
-        "SELECT (SELECT crl_number FROM crls WHERE ca_id = $1), \
-         EXISTS (SELECT 1 FROM client_certificates WHERE serial_number = $2 AND ca_id = $1)"
+/// What OCSP needs to know about one serial, read in one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct OcspFacts {
+    /// The number of the CA's stored CRL (`None` before the first).
+    pub crl_number: Option<i64>,
+    /// Whether the CA issued a certificate with this serial.
+    pub issued: bool,
+    /// For a `revoked` certificate past its notAfter (whose entry may have left the CRL), its
+    /// revocation time.
+    pub expired_revoked_at: Option<i64>,
+}
+
+/// For OCSP, in one statement: see [`OcspFacts`], as of `now`.
+pub async fn ocsp_lookup(db: &Db, ca_id: &str, serial: &str, now: i64) -> DbResult<OcspFacts> {
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, OcspFacts>(
+        "SELECT (SELECT crl_number FROM crls WHERE ca_id = $1) AS crl_number, \
+         EXISTS (SELECT 1 FROM client_certificates WHERE serial_number = $2 AND ca_id = $1) \
+         AS issued, \
+         (SELECT COALESCE(revocation_requested_at, status_changed_at) FROM client_certificates \
+         WHERE serial_number = $2 AND ca_id = $1 AND status = 'revoked' AND expires_on < $3) \
+         AS expired_revoked_at"
     )
     .bind(ca_id)
     .bind(serial)
+    .bind(now)
     .fetch_one(pool)
     .await?))
 }

@@ -77,13 +77,18 @@ async fn a_crl_is_stored_only_over_the_one_its_publisher_started_from() {
         let stored = current(&db, "ca").await.unwrap().unwrap();
         assert_eq!((stored.crl_number, stored.der), (n3, vec![n3 as u8]));
         assert!(n1 < n2 && n2 < n3 && n3 < n4);
+        let facts = |crl_number, issued| OcspFacts {
+            crl_number,
+            issued,
+            expired_revoked_at: None,
+        };
         assert_eq!(
-            ocsp_lookup(&db, "ca", "00").await.unwrap(),
-            (Some(n3), false)
+            ocsp_lookup(&db, "ca", "00", 0).await.unwrap(),
+            facts(Some(n3), false)
         );
         assert_eq!(
-            ocsp_lookup(&db, "other", "00").await.unwrap(),
-            (None, false)
+            ocsp_lookup(&db, "other", "00", 0).await.unwrap(),
+            facts(None, false)
         );
     }
 }
@@ -119,7 +124,7 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
             .await
             .unwrap();
         assert!(has_pending(&db, "ca").await.unwrap());
-        let snap = snapshot(&db, "ca").await.unwrap();
+        let snap = snapshot(&db, "ca", 0).await.unwrap();
         assert_eq!(snap.len(), 2);
         // No CRL stored yet: nothing may flip.
         assert!(!complete_published(
@@ -177,6 +182,38 @@ async fn a_status_flips_only_while_the_crl_it_relies_on_is_the_stored_one() {
         )
         .await
         .unwrap());
-        assert!(ocsp_lookup(&db, "ca", "02").await.unwrap().1);
+        assert!(ocsp_lookup(&db, "ca", "02", 0).await.unwrap().issued);
+
+        // c1 is revoked and expires at 86 400: listed until a CRL issued after that has listed it.
+        assert_eq!(snapshot(&db, "ca", 86_400).await.unwrap().len(), 2);
+        let after = snapshot(&db, "ca", 86_401).await.unwrap();
+        assert_eq!(
+            after.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["c2"],
+            "the expired revoked entry leaves; the pending one stays until it is flipped"
+        );
+        // OCSP still knows c1 as revoked once it is past its notAfter.
+        assert_eq!(
+            ocsp_lookup(&db, "ca", "01", 86_399)
+                .await
+                .unwrap()
+                .expired_revoked_at,
+            None
+        );
+        assert_eq!(
+            ocsp_lookup(&db, "ca", "01", 86_401)
+                .await
+                .unwrap()
+                .expired_revoked_at,
+            Some(50)
+        );
+        assert_eq!(
+            ocsp_lookup(&db, "ca", "02", 86_401)
+                .await
+                .unwrap()
+                .expired_revoked_at,
+            None,
+            "a pending revocation is the CRL's to state"
+        );
     }
 }

@@ -31,7 +31,7 @@ pub async fn metrics(State(s): State<Arc<Services>>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics_text(crate::clock::now()),
+        s.metrics_text(crate::clock::now()).await,
     )
         .into_response()
 }

@@ -1,6 +1,6 @@
-//! The public PKI endpoints: the CA certificate, the CRL and the OCSP responder. Unauthenticated,
-//! binary, outside the v4 envelope: errors are a plain-text status (404 for an unknown CA), and the
-//! OCSP responder answers every request it routes with an OCSPResponse.
+//! The public PKI endpoints: the CA certificate, the CRL, the OCSP responder, the trust bundle and
+//! the index of CAs. Unauthenticated, outside the v4 envelope: errors are a plain-text status (404
+//! for an unknown CA), and the OCSP responder answers every request it routes with an OCSPResponse.
 
 use std::sync::Arc;
 
@@ -18,10 +18,11 @@ use crate::clock;
 use crate::error::Error;
 use crate::service::Services;
 
-/// `/pki/bundle.pem` and `/pki/{ca_id}/...`.
+/// `/pki/bundle.pem`, `/pki/index.json` and `/pki/{ca_id}/...`.
 pub fn routes() -> Router<Arc<Services>> {
     Router::new()
         .route("/pki/bundle.pem", get(bundle_pem))
+        .route("/pki/index.json", get(index_json))
         .route("/pki/{ca_id}/ca.pem", get(ca_pem))
         .route("/pki/{ca_id}/ca.der", get(ca_der))
         .route("/pki/{ca_id}/chain.pem", get(chain_pem))
@@ -53,6 +54,19 @@ pub async fn bundle_pem(State(s): State<Arc<Services>>) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
+}
+
+/// `GET /pki/index.json`: `{"certificate_authorities": [{id, name, role, not_after}]}`, the CAs
+/// of the bundle whose CRLs are kept fresh, oldest first (what `crl sync --url` syncs).
+pub async fn index_json(State(s): State<Arc<Services>>) -> Response {
+    match s.pki_index(clock::now()).await {
+        Ok(cas) => (
+            [(header::CACHE_CONTROL, "no-cache")],
+            axum::Json(serde_json::json!({ "certificate_authorities": cas })),
+        )
+            .into_response(),
+        Err(e) => plain_error(e),
+    }
 }
 
 /// `GET /pki/{ca_id}/ca.der`.

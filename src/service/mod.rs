@@ -11,6 +11,7 @@ pub mod ca_entry;
 pub mod ca_registry;
 pub mod cert_auth;
 pub mod certificates;
+pub mod crl_status;
 pub mod custody;
 mod expiry;
 pub mod limiter;

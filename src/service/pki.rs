@@ -3,8 +3,10 @@
 //!
 //! What is revoked is what the stored CRL lists: certificates `revoked` or `pending_revocation`
 //! when it was built. OCSP answers from the same stored CRL (`pki_ocsp`), so the CRL and OCSP never
-//! disagree, and a status flip that follows a publication is true of both. Expired certificates
-//! stay listed: a CRL is never the only thing that stops an expired certificate.
+//! disagree, and a status flip that follows a publication is true of both. A revoked certificate
+//! stays listed until one CRL issued after its notAfter has listed it (RFC 5280 §3.3); the next
+//! one leaves it out, so the CRL does not grow forever (its status stays `revoked`, and OCSP still
+//! says so).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,8 @@ pub struct PkiState {
     crl_validity: i64,
     /// The OCSP responder's memory, per CA.
     ocsp: Mutex<HashMap<String, Arc<OcspState>>>,
+    /// The late CRLs already logged (see `crl_status`).
+    pub(super) late_logged: super::crl_status::LateLog,
 }
 
 impl PkiState {
@@ -34,6 +38,7 @@ impl PkiState {
         Self {
             crl_validity: i64::from(crl_validity_days.max(1)) * DAY,
             ocsp: Mutex::new(HashMap::new()),
+            late_logged: Default::default(),
         }
     }
 
@@ -51,6 +56,8 @@ pub struct CrlDocument {
     pub crl_number: i64,
     /// thisUpdate, unix seconds: `Last-Modified`.
     pub this_update: i64,
+    /// nextUpdate, unix seconds.
+    pub next_update: i64,
     /// The signed CRL.
     pub der: Vec<u8>,
 }
@@ -102,8 +109,9 @@ impl Services {
         self.cas.bundle_pem(now).await
     }
 
-    /// The Prometheus text of this process's metrics, with every CA's seconds to expiry as of `now`.
-    pub fn metrics_text(&self, now: i64) -> String {
+    /// The Prometheus text of this process's metrics, with every CA's seconds to expiry and every
+    /// live CA's CRL age and seconds to nextUpdate as of `now` (left out when the database is away).
+    pub async fn metrics_text(&self, now: i64) -> String {
         let cas: Vec<(String, &str, i64)> = self
             .cas
             .all()
@@ -111,6 +119,18 @@ impl Services {
             .filter_map(|c| Some((c.id.clone(), c.role.as_str(), c.not_after()?)))
             .collect();
         self.metrics.record_ca_expiry(&cas, now);
+        let crls = match self.crl_freshness(now).await {
+            Ok(crls) => crls,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: cannot read the stored CRLs");
+                Vec::new()
+            }
+        };
+        let crls: Vec<_> = crls
+            .iter()
+            .map(|c| (c.ca_id.as_str(), c.this_update, c.next_update))
+            .collect();
+        self.metrics.record_crl_freshness(&crls, now);
         self.metrics.render()
     }
 
@@ -126,19 +146,18 @@ impl Services {
         Ok(CrlDocument {
             crl_number: crl.crl_number,
             this_update: crl.this_update,
+            next_update: crl.next_update,
             der: crl.der,
         })
     }
 
-    /// Makes the stored CRL list exactly the certificates that are `revoked` or `pending_revocation`
-    /// in one snapshot, re-signing it when that list changed or the stored one is half-way to its
+    /// Makes the stored CRL list exactly the certificates that are `revoked` (and not expired
+    /// before the stored CRL was issued) or `pending_revocation` in one snapshot, re-signing it when that list changed or the stored one is half-way to its
     /// nextUpdate. `None` when another publisher stored a CRL meanwhile (nothing may be flipped on
     /// the strength of this snapshot then; the next run starts over).
     pub async fn publish_crl(&self, ca_id: &str, now: i64) -> Result<Option<Publication>> {
         let stored = repo::meta(&self.db, ca_id).await?;
-        let fresh = stored.as_ref().is_some_and(|m| {
-            now >= m.this_update && now - m.this_update < (m.next_update - m.this_update) / 2
-        });
+        let fresh = stored.as_ref().is_some_and(|m| is_fresh(m, now));
         if let Some(m) = stored.as_ref().filter(|_| fresh) {
             if !repo::has_pending(&self.db, ca_id).await? {
                 return Ok(Some(Publication {
@@ -148,10 +167,12 @@ impl Services {
                 }));
             }
         }
-        let (listed, to_reactivate): (Vec<_>, Vec<_>) = repo::snapshot(&self.db, ca_id)
-            .await?
-            .into_iter()
-            .partition(|r| r.status != CertStatus::PendingReactivation);
+        let expired_before = stored.as_ref().map_or(0, |m| m.this_update);
+        let (listed, to_reactivate): (Vec<_>, Vec<_>) =
+            repo::snapshot(&self.db, ca_id, expired_before)
+                .await?
+                .into_iter()
+                .partition(|r| r.status != CertStatus::PendingReactivation);
         let mut entries: Vec<(&str, i64)> = listed
             .iter()
             .map(|r| {
@@ -225,6 +246,12 @@ impl Services {
         publication.rebuilt = true;
         Ok(Some(publication))
     }
+}
+
+/// Whether the stored CRL `m` is less than half-way to its nextUpdate at `now` (a CRL dated in the
+/// future is not: the clock went back).
+pub(super) fn is_fresh(m: &repo::CrlMeta, now: i64) -> bool {
+    now >= m.this_update && now - m.this_update < (m.next_update - m.this_update) / 2
 }
 
 /// Hex SHA-256 over the sorted `serial:time` lines: equal lists, equal hashes.

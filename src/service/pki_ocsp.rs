@@ -2,7 +2,8 @@
 //!
 //! Every request reads, in one small query, the stored CRL's number (the version of the published
 //! revocation state) and whether the CA issued the serial. A certificate is `revoked` iff the CRL
-//! stored under that version lists it, `good` if the CA issued it otherwise, `unknown` if not. The
+//! stored under that version lists it (or it is `revoked` and past its notAfter, so that its entry
+//! may have left the CRL), `good` if the CA issued it otherwise, `unknown` if not. The
 //! listed serials of the current version are held in memory and reloaded when the version moves;
 //! signed answers to nonce-less requests are cached under the version, so a publication by any
 //! replica is seen by the very next request on every replica. Never an HTTP error: a request that
@@ -129,15 +130,22 @@ impl Services {
     async fn answer_ocsp(&self, ca_id: &str, query: &OcspQuery, now: i64) -> Result<Vec<u8>> {
         let state = self.pki.ocsp(ca_id);
         let mut version = 0;
-        let mut issued = Vec::with_capacity(query.serials().len());
+        let mut facts = Vec::with_capacity(query.serials().len());
         for (i, serial) in query.serials().iter().enumerate() {
-            let (v, known) = repo::ocsp_lookup(&self.db, ca_id, serial).await?;
+            let mut f = repo::ocsp_lookup(&self.db, ca_id, serial, now).await?;
             if i == 0 {
-                version = v.unwrap_or(0);
+                version = f.crl_number.unwrap_or(0);
             }
-            issued.push(known && !serial.is_empty());
+            f.issued &= !serial.is_empty();
+            facts.push(f);
         }
-        let key = query.cache_key().filter(|_| issued.iter().all(|&i| i));
+        // An answer that relies on a certificate's own status (an expired, revoked one whose
+        // entry left the CRL) is not cached under the CRL's version.
+        let key = query.cache_key().filter(|_| {
+            facts
+                .iter()
+                .all(|f| f.issued && f.expired_revoked_at.is_none())
+        });
         if let Some(der) = key.as_ref().and_then(|k| state.cached(version, k, now)) {
             self.metrics.record_ocsp("cached");
             return Ok(der);
@@ -146,11 +154,13 @@ impl Services {
         let statuses: Vec<OcspStatus> = query
             .serials()
             .iter()
-            .zip(&issued)
-            .map(|(serial, &issued)| match revoked.serials.get(serial) {
-                _ if !issued => OcspStatus::Unknown,
+            .zip(&facts)
+            .map(|(serial, f)| match revoked.serials.get(serial) {
+                _ if !f.issued => OcspStatus::Unknown,
                 Some(&at) => OcspStatus::Revoked(at),
-                None => OcspStatus::Good,
+                None => f
+                    .expired_revoked_at
+                    .map_or(OcspStatus::Good, OcspStatus::Revoked),
             })
             .collect();
         for s in &statuses {

@@ -5,6 +5,7 @@
 
 pub mod ca_cert;
 mod chain;
+pub mod crl;
 pub mod csr;
 pub(crate) mod der;
 mod exact_subject;

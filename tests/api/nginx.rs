@@ -9,7 +9,7 @@ use crate::ca_outside::{install_intermediate, run};
 use crate::ca_rotation::get_text;
 use crate::helpers::*;
 
-fn nginx_bin() -> Option<PathBuf> {
+pub fn nginx_bin() -> Option<PathBuf> {
     let found = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
         .into_iter()
         .map(PathBuf::from)
@@ -25,7 +25,7 @@ fn nginx_bin() -> Option<PathBuf> {
 }
 
 /// `curl` of `https://127.0.0.1:port/` with a client certificate file and key: (HTTP status, body).
-async fn curl(dir: &Path, port: u16, cert: &str) -> (String, String) {
+pub async fn curl(dir: &Path, port: u16, cert: &str) -> (String, String) {
     let out = tokio::process::Command::new("curl")
         .args([
             "-sk",

@@ -15,7 +15,7 @@ use x509_ocsp::{
 };
 use x509_parser::prelude::*;
 
-use super::fixtures::{ca, cas, NOW};
+use super::fixtures::{ca, cas, DAY, NOW};
 use crate::model::KeyAlgorithm;
 use crate::signer::{CrlEntry, CrlInput, OcspFailure, OcspStatus, OcspTimes, Signer};
 use crate::x509::{crl_entries, serial_hex, CaCertificate, OcspRefusal, MAX_REQUESTS};
@@ -368,4 +368,36 @@ fn every_ca_signs_v2_crls_with_aki_number_and_certificate_hold_entries() {
         assert!(s.sign_crl(&backwards).is_err());
     }
     assert!(crl_entries(b"not a crl").is_err());
+}
+
+#[test]
+fn a_relying_party_checks_every_ca_s_crl_against_that_ca_only() {
+    let all = cas();
+    for (i, ca) in all.iter().enumerate() {
+        let input = CrlInput {
+            number: 1,
+            this_update: NOW,
+            next_update: NOW + DAY,
+            entries: &[],
+        };
+        let der = ca.signer.sign_crl(&input).unwrap();
+        let own = ca.signer.certificate_der();
+        let window = crate::x509::crl::check_crl(&der, own).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((window.this_update, window.next_update), (NOW, NOW + DAY));
+        let other = all[(i + 1) % all.len()].signer.certificate_der();
+        assert!(
+            crate::x509::crl::check_crl(&der, other).is_err(),
+            "{:?}",
+            ca.alg
+        );
+        let mut tampered = der.clone();
+        let at = tampered.len() - 2;
+        tampered[at] ^= 1;
+        assert!(
+            crate::x509::crl::check_crl(&tampered, own).is_err(),
+            "{:?}",
+            ca.alg
+        );
+    }
+    assert!(crate::x509::crl::check_crl(b"not a crl", all[0].signer.certificate_der()).is_err());
 }
