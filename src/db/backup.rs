@@ -1,4 +1,4 @@
-//! Online copies of a SQLite database (`VACUUM INTO`), and restoring one into the configured database.
+//! Online copies of a SQLite database (`VACUUM INTO`); `restore.rs` brings one back.
 //!
 //! A backup is one consistent snapshot even while `serve` writes: `VACUUM INTO` reads inside one read
 //! transaction, so the WAL's committed pages are in it and nothing half-written is. Keys are copied
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{ConnectOptions, Connection};
 
 use super::{absolute, Db};
 
@@ -34,12 +34,12 @@ impl Copied {
     }
 }
 
-const POSTGRES_BACKUP: &str = "backup and restore copy SQLite databases; on Postgres use its own tools: \
+pub(super) const POSTGRES_BACKUP: &str = "backup and restore copy SQLite databases; on Postgres use its own tools: \
      `pg_dump --format=custom --file=mtls-ca.dump \"$MTLS_CA_DATABASE_URL\"` and, into an empty database, \
      `pg_restore --no-owner --dbname=\"$MTLS_CA_DATABASE_URL\" mtls-ca.dump` (README, \"Backup and restore\")";
 
 /// The tables that make a database non-empty for `restore`.
-const CONTENT: [&str; 4] = [
+pub(super) const CONTENT: [&str; 4] = [
     "certificate_authorities",
     "client_certificates",
     "zones",
@@ -96,158 +96,10 @@ impl Db {
         }
         result
     }
-
-    /// Replaces the content of this SQLite database with the backup at `src`, in one transaction.
-    /// A database that already holds a CA, a zone, a token or a certificate is refused unless
-    /// `force`. The backup itself is never modified: an older one is brought to the current schema in
-    /// a temporary copy first.
-    pub async fn restore_from(&self, src: &Path, force: bool) -> anyhow::Result<Copied> {
-        let Db::Sqlite(pool) = self else {
-            anyhow::bail!("{POSTGRES_BACKUP}");
-        };
-        let src = absolute(src);
-        if !src.is_file() {
-            anyhow::bail!("no backup file at {}", src.display());
-        }
-        let target = absolute(pool.connect_options().get_filename());
-        let staging = target.with_file_name(format!(".restore-{}.db", std::process::id()));
-        let result = async {
-            std::fs::copy(&src, &staging)
-                .with_context(|| format!("copying {} next to the database", src.display()))?;
-            let backup = inspect(&staging).await.with_context(|| {
-                format!("{} is not a readable SQLite database", src.display())
-            })?;
-            if backup.rows_of("accounts") == 0 || backup.rows_of("certificate_authorities") == 0 {
-                anyhow::bail!(
-                    "{} is not an mtls-ca backup (it has no account or CA)",
-                    src.display()
-                );
-            }
-            upgrade(&staging).await.with_context(|| {
-                format!(
-                    "{} cannot be brought to this version's schema (a backup from a newer mtls-ca?)",
-                    src.display()
-                )
-            })?;
-            self.migrate().await?;
-            let here = inspect(&target).await?;
-            let held: Vec<String> = CONTENT
-                .iter()
-                .filter(|t| here.rows_of(t) > 0)
-                .map(|t| format!("{} {t}", here.rows_of(t)))
-                .collect();
-            if !held.is_empty() && !force {
-                anyhow::bail!(
-                    "the database at {} is not empty ({}); `restore --force` replaces everything in it",
-                    target.display(),
-                    held.join(", ")
-                );
-            }
-            copy_tables(pool.connect_options().as_ref(), &staging).await?;
-            let restored = inspect(&target).await?;
-            Ok(restored)
-        }
-        .await;
-        let _ = std::fs::remove_file(&staging);
-        result
-    }
-}
-
-/// Copies every table of `staging` over the same table of the database `opts` names, in one
-/// `BEGIN IMMEDIATE` transaction on a connection of its own (foreign keys off while rows move, then
-/// checked before the commit).
-async fn copy_tables(opts: &SqliteConnectOptions, staging: &Path) -> anyhow::Result<()> {
-    let opts = opts.clone().foreign_keys(false).disable_statement_logging();
-    let mut conn = SqliteConnection::connect_with(&opts).await?;
-    sqlx::query("ATTACH DATABASE $1 AS restore_src")
-        .bind(staging.to_string_lossy().into_owned())
-        .execute(&mut conn)
-        .await
-        .context("opening the staged backup")?;
-    let result = async {
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await?;
-        let copied = async {
-            for table in tables(&mut conn).await? {
-                let columns: Vec<String> =
-                    sqlx::query_scalar("SELECT name FROM pragma_table_info($1, 'main')")
-                        .bind(&table)
-                        .fetch_all(&mut conn)
-                        .await?;
-                let cols = columns
-                    .iter()
-                    .map(|c| quoted(c))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let t = quoted(&table);
-                sqlx::query(&format!("DELETE FROM main.{t}"))
-                    .execute(&mut conn)
-                    .await?;
-                sqlx::query(&format!(
-                    "INSERT INTO main.{t} ({cols}) SELECT {cols} FROM restore_src.{t}"
-                ))
-                .execute(&mut conn)
-                .await
-                .with_context(|| format!("copying table {table}"))?;
-            }
-            let sequences: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM restore_src.sqlite_master WHERE name = 'sqlite_sequence'",
-            )
-            .fetch_one(&mut conn)
-            .await?;
-            if sequences > 0 {
-                sqlx::query("DELETE FROM main.sqlite_sequence")
-                    .execute(&mut conn)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM restore_src.sqlite_sequence",
-                )
-                .execute(&mut conn)
-                .await?;
-            }
-            let broken = sqlx::query("PRAGMA main.foreign_key_check")
-                .fetch_all(&mut conn)
-                .await?;
-            if let Some(row) = broken.first() {
-                let table: String = row.try_get(0).unwrap_or_default();
-                anyhow::bail!(
-                    "the backup has rows whose references are missing (first in table {table})"
-                );
-            }
-            anyhow::Ok(())
-        }
-        .await;
-        match copied {
-            Ok(()) => {
-                sqlx::query("COMMIT").execute(&mut conn).await?;
-                Ok(())
-            }
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
-                Err(e)
-            }
-        }
-    }
-    .await;
-    let _ = sqlx::query("DETACH DATABASE restore_src")
-        .execute(&mut conn)
-        .await;
-    conn.close().await?;
-    result
-}
-
-/// Applies this version's migrations to a staged copy.
-async fn upgrade(path: &Path) -> anyhow::Result<()> {
-    let opts = SqliteConnectOptions::new()
-        .filename(path)
-        .foreign_keys(false);
-    let mut conn = SqliteConnection::connect_with(&opts).await?;
-    let result = sqlx::migrate!("migrations/sqlite").run(&mut conn).await;
-    conn.close().await?;
-    Ok(result?)
 }
 
 /// Opens the file read-only, runs SQLite's integrity check, and counts the rows of every table.
-async fn inspect(path: &Path) -> anyhow::Result<Copied> {
+pub(super) async fn inspect(path: &Path) -> anyhow::Result<Copied> {
     let opts = SqliteConnectOptions::new()
         .filename(path)
         .read_only(true)
@@ -281,7 +133,7 @@ async fn inspect(path: &Path) -> anyhow::Result<Copied> {
 }
 
 /// The schema's own tables in `main` (not SQLite's, not the migration ledger), by name.
-async fn tables(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
+pub(super) async fn tables(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT name FROM main.sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
@@ -290,7 +142,7 @@ async fn tables(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
     .await?)
 }
 
-fn quoted(identifier: &str) -> String {
+pub(super) fn quoted(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 

@@ -11,6 +11,7 @@ pub mod cas;
 pub mod certificates;
 pub mod crl;
 pub mod leases;
+pub mod restore;
 pub mod server_certs;
 pub mod signer_keys;
 pub mod tokens;

@@ -1,57 +1,25 @@
 //! Prometheus metrics, one registry per running app (tests run several apps in one process).
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::sync::Mutex;
 
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RequestLabels {
-    method: String,
-    route: String,
-    status: u16,
-}
+mod gauges;
+mod labels;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    route: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct TransitionLabels {
-    to: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OcspLabels {
-    answer: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct CaLabels {
-    ca_id: String,
-    role: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct WindowLabels {
-    within_days: String,
-}
+use labels::{
+    CaLabels, CrlLabels, OcspLabels, RequestLabels, RouteLabels, TransitionLabels, WindowLabels,
+};
 
 /// The windows of `mtls_ca_certificates_expiring`, in days.
 pub const EXPIRY_WINDOWS_DAYS: [i64; 2] = [7, 30];
 /// Seconds between two counts of the expiring certificates.
 const EXPIRING_RECOUNT_SECONDS: i64 = 60;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct CrlLabels {
-    ca_id: String,
-}
 
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
@@ -258,58 +226,6 @@ impl Metrics {
                 answer: answer.to_owned(),
             })
             .inc();
-    }
-
-    /// Sets the seconds to expiry of every CA: `(id, role, notAfter)`, at `now`. A CA no longer
-    /// listed (or whose role changed) stops being reported.
-    pub fn record_ca_expiry(&self, cas: &[(String, &str, i64)], now: i64) {
-        self.ca_expiry.clear();
-        for (ca_id, role, not_after) in cas {
-            self.ca_expiry
-                .get_or_create(&CaLabels {
-                    ca_id: ca_id.clone(),
-                    role: (*role).to_owned(),
-                })
-                .set(not_after - now);
-        }
-    }
-
-    /// Whether the expiring certificates are due to be counted again at `now` (at most once a
-    /// minute); when true, the caller counts and calls [`Metrics::record_expiring`].
-    pub fn expiring_due(&self, now: i64) -> bool {
-        let last = self.expiring_counted_at.load(Ordering::Relaxed);
-        now.saturating_sub(last) >= EXPIRING_RECOUNT_SECONDS
-            && self
-                .expiring_counted_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
-
-    /// Sets the count of active certificates expiring within each of [`EXPIRY_WINDOWS_DAYS`].
-    pub fn record_expiring(&self, counts: &[i64]) {
-        for (days, n) in EXPIRY_WINDOWS_DAYS.iter().zip(counts) {
-            self.expiring
-                .get_or_create(&WindowLabels {
-                    within_days: days.to_string(),
-                })
-                .set(*n);
-        }
-    }
-
-    /// Sets the age and the seconds to nextUpdate of each live CA's current CRL, `(ca id,
-    /// thisUpdate, nextUpdate)`, at `now`; a CA no longer listed stops being reported.
-    pub fn record_crl_freshness(&self, crls: &[(&str, i64, i64)], now: i64) {
-        self.crl_age.clear();
-        self.crl_next_update.clear();
-        for (ca_id, this_update, next_update) in crls {
-            let labels = CrlLabels {
-                ca_id: (*ca_id).to_owned(),
-            };
-            self.crl_age.get_or_create(&labels).set(now - this_update);
-            self.crl_next_update
-                .get_or_create(&labels)
-                .set(next_update - now);
-        }
     }
 
     /// The Prometheus text exposition of every metric.
