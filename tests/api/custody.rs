@@ -277,3 +277,32 @@ async fn a_remote_signer_can_keep_its_keys_in_a_pkcs11_token() {
     );
     assert!(!signer.root.join("signer-keys.db").exists());
 }
+
+/// SoftHSM 2.6's file store fails a key generation that runs while another thread of the process
+/// reads the token (softhsm/SoftHSMv2#573: CKR_GENERAL_ERROR from C_GenerateKeyPair, seen once
+/// in CI); a signer asked for many keys at once, each then signing its CA certificate, must make
+/// every one.
+#[tokio::test]
+async fn a_pkcs11_signer_asked_for_many_keys_at_once_makes_every_one() {
+    if !have_softhsm() {
+        return;
+    }
+    let hsm = SoftHsm::new();
+    let signer = SignerProcess::start_with(hsm.envs());
+    let mut inits = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let home = Home::with_custody(vec![("MTLS_CA_SIGNER".into(), signer.url())]);
+        inits.spawn(async move {
+            home.ok(&["init"]).await;
+            home
+        });
+    }
+    let homes = inits.join_all().await;
+    assert_eq!(homes.len(), 24);
+    let objects = hsm.private_key_objects();
+    assert_eq!(
+        objects.matches("Private Key Object").count(),
+        24,
+        "{objects}"
+    );
+}

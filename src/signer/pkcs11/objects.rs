@@ -76,7 +76,7 @@ pub(super) fn generate(
         mechanism
     };
     let (public, private) = token
-        .with_session(
+        .with_session_writing(
             |s| s.generate_key_pair(&mechanism, &public, &private),
             "C_GenerateKeyPair",
         )

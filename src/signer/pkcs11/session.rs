@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
@@ -61,9 +61,35 @@ pub(super) struct Token {
     pub(super) idle: Mutex<Vec<Session>>,
 }
 
+/// Object creation excludes every other use of a token in the process. SoftHSM 2.6 (Debian 12's)
+/// reads a token's object files on every lookup and signature, and marks an object it finds
+/// half-written as invalid, so a key pair generated while another thread signs or searches fails
+/// with CKR_GENERAL_ERROR (softhsm/SoftHSMv2#573, fixed in 2.7). Generation is rare; signatures
+/// still run side by side.
+static OBJECT_WRITES: RwLock<()> = RwLock::new(());
+
 impl Token {
-    /// Runs `f` on an idle session (opening one when none is idle).
+    /// Runs `f` on an idle session (opening one when none is idle), beside other readers.
     pub(super) fn with_session<T>(
+        &self,
+        f: impl FnOnce(&Session) -> Result<T, CkError>,
+        what: &str,
+    ) -> Result<T, SignerError> {
+        let _reading = OBJECT_WRITES.read().unwrap_or_else(|p| p.into_inner());
+        self.on_session(f, what)
+    }
+
+    /// Runs `f`, which creates token objects, alone.
+    pub(super) fn with_session_writing<T>(
+        &self,
+        f: impl FnOnce(&Session) -> Result<T, CkError>,
+        what: &str,
+    ) -> Result<T, SignerError> {
+        let _writing = OBJECT_WRITES.write().unwrap_or_else(|p| p.into_inner());
+        self.on_session(f, what)
+    }
+
+    fn on_session<T>(
         &self,
         f: impl FnOnce(&Session) -> Result<T, CkError>,
         what: &str,
