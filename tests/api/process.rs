@@ -22,7 +22,7 @@ pub struct Home {
     pub url: String,
     /// The key custody of every command (`TEST_SIGNER`), and the signer process it may need.
     custody: Vec<(String, String)>,
-    _signer: Option<crate::signers::SignerProcess>,
+    _signer: crate::signers::Keeper,
 }
 
 impl Home {
@@ -61,7 +61,7 @@ impl Home {
             dir,
             url,
             custody,
-            _signer: None,
+            _signer: crate::signers::Keeper::Nothing,
         }
     }
 

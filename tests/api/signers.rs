@@ -4,7 +4,8 @@
 //!
 //! With `TEST_SIGNER=pkcs11` the test process itself loads the module, so `SOFTHSM2_CONF` and
 //! `MTLS_CA_PKCS11_MODULE`, `MTLS_CA_PKCS11_TOKEN`, `MTLS_CA_PKCS11_PIN` must name an initialised
-//! token (`.ci/run` makes one).
+//! token (`scripts/test-all` makes one) for the in-process apps; each `mtls-ca` process a test
+//! starts gets a token of its own (see [`custody_envs`]).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -278,30 +279,30 @@ pub fn test_signer() -> TestSigner {
     }
 }
 
+/// What keeps a process's key custody alive: the signer process it talks to, or its own token.
+pub enum Keeper {
+    Nothing,
+    Signer(SignerProcess),
+    Token(SoftHsm),
+}
+
 /// The custody environment of an `mtls-ca` process under `TEST_SIGNER`, starting a signer
-/// process when one is needed (kept alive by the returned value).
-pub fn custody_envs() -> (Vec<(String, String)>, Option<SignerProcess>) {
+/// process when one is needed. Under `pkcs11` each process gets a token of its own: SoftHSM 2.6
+/// fails calls (CKR_GENERAL_ERROR from C_GetTokenInfo, seen in CI) when another process writes
+/// the same token directory meanwhile, and the in-process apps write the shared one.
+pub fn custody_envs() -> (Vec<(String, String)>, Keeper) {
     match test_signer() {
-        TestSigner::Local => (Vec::new(), None),
+        TestSigner::Local => (Vec::new(), Keeper::Nothing),
         TestSigner::Pkcs11 => {
-            let mut envs: Vec<(String, String)> = [
-                "MTLS_CA_PKCS11_MODULE",
-                "MTLS_CA_PKCS11_TOKEN",
-                "MTLS_CA_PKCS11_PIN",
-                "SOFTHSM2_CONF",
-            ]
-            .iter()
-            .map(|k| {
-                let v = std::env::var(k).unwrap_or_else(|_| panic!("TEST_SIGNER=pkcs11 needs {k}"));
-                ((*k).to_owned(), v)
-            })
-            .collect();
-            envs.push(("MTLS_CA_SIGNER".into(), "pkcs11".into()));
-            (envs, None)
+            let token = SoftHsm::new();
+            (token.envs(), Keeper::Token(token))
         }
         TestSigner::Remote => {
             let signer = SignerProcess::start();
-            (vec![("MTLS_CA_SIGNER".into(), signer.url())], Some(signer))
+            (
+                vec![("MTLS_CA_SIGNER".into(), signer.url())],
+                Keeper::Signer(signer),
+            )
         }
     }
 }
