@@ -74,6 +74,9 @@ pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
     s.count_expiring(now)
         .await
         .context("counting expiring certificates")?;
+    s.fold_certificate_counts()
+        .await
+        .context("folding the certificate counts")?;
     s.metrics.record_worker_run(started.elapsed().as_secs_f64());
     Ok(outcome)
 }

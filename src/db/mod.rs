@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod bindings;
 pub mod cas;
+pub mod certificate_pages;
 pub mod certificates;
 pub mod crl;
 pub mod leases;

@@ -118,6 +118,10 @@ async fn copy_tables(opts: &SqliteConnectOptions, staging: &Path) -> anyhow::Res
                 .execute(&mut conn)
                 .await?;
             }
+            // The copy ran the count triggers on top of the copied counts: count again.
+            for sql in super::certificate_pages::recount_statements() {
+                sqlx::query(&sql).execute(&mut conn).await?;
+            }
             let broken = sqlx::query("PRAGMA main.foreign_key_check")
                 .fetch_all(&mut conn)
                 .await?;

@@ -156,25 +156,8 @@ impl Services {
     ) -> Result<(Vec<ClientCertificate>, ResultInfo)> {
         self.authorize(&caller.principal, zone, PermissionGroup::SslRead)
             .await?;
-        let filter = repo::Filter {
-            status: query.status,
-            expires_before: query.expires_before,
-        };
-        let filtered = repo::count(&self.db, zone.as_str(), filter).await?;
-        let window = query.window(u64::try_from(filtered).unwrap_or(0));
-        let rows = if window.take == 0 {
-            Vec::new()
-        } else {
-            repo::list(
-                &self.db,
-                zone.as_str(),
-                filter,
-                i64::try_from(window.skip).unwrap_or(i64::MAX),
-                i64::try_from(window.take).unwrap_or(i64::MAX),
-            )
-            .await?
-        };
-        let info = query.result_info(rows.len() as u64, window.total);
+        let (rows, total) = self.certificate_page(zone, query).await?;
+        let info = query.result_info(rows.len() as u64, total);
         Ok((self.views(rows).await?, info))
     }
 

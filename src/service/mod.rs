@@ -10,6 +10,7 @@ mod ca_checks;
 pub mod ca_entry;
 pub mod ca_registry;
 pub mod cert_auth;
+mod certificate_pages;
 pub mod certificates;
 pub mod crl_status;
 pub mod custody;

@@ -21,6 +21,7 @@ mod custody;
 mod errors;
 mod https;
 mod lifecycle;
+mod listing;
 mod names;
 mod nginx;
 mod outage;
