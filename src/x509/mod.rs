@@ -6,6 +6,7 @@
 pub mod ca_cert;
 mod chain;
 pub mod crl;
+pub mod describe;
 pub mod csr;
 pub(crate) mod der;
 mod exact_subject;
