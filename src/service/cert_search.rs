@@ -155,6 +155,12 @@ impl Services {
     }
 }
 
+/// A certificate's PEM decoded for people (the console's detail page).
+pub fn describe_certificate(pem: &str) -> Option<crate::x509::describe::CertificateText> {
+    let block = pem::parse(pem).ok()?;
+    crate::x509::describe::describe(block.contents())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The service layer: every use case of the HTTP API, the CLI and the worker, on top of `db` and
 //! `signer`. [`Services::open`] only connects and assembles; the CAs live in the [`CaRegistry`].
 
+pub mod abilities;
 pub mod audit;
 pub mod auth;
 pub mod auth_cache;
