@@ -29,9 +29,8 @@ CREATE TABLE worker_runs (
 -- Keyset pages, newest first, of one zone, of one status, and of every certificate (the rowid).
 CREATE INDEX client_certificates_zone_seq ON client_certificates (zone_id, seq);
 CREATE INDEX client_certificates_status_seq ON client_certificates (status, seq);
--- Search by common-name prefix, in name order; by fingerprint (id and serial are unique already).
+-- Search by common-name prefix, in name order (id, serial and fingerprint are indexed already).
 CREATE INDEX client_certificates_cn ON client_certificates (common_name, seq);
-CREATE INDEX client_certificates_fingerprint ON client_certificates (fingerprint_sha256);
 -- The overview's per-day figures. "Expiring within" pages use (status, expires_on), whose rowid
 -- is seq: the index is already in (expires_on, seq) order.
 CREATE INDEX client_certificates_issued ON client_certificates (issued_on);

@@ -30,9 +30,8 @@ const COLUMNS: &str =
 
 /// Stores a new session.
 pub async fn insert(db: &Db, row: &SessionRow) -> DbResult<()> {
-    let sql = format!(
-        "INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    );
+    let sql =
+        format!("INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
     db_run!(db, |pool| {
         sqlx::query(&sql)
             .bind(&row.id_hash)

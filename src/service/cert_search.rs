@@ -121,11 +121,7 @@ impl Services {
         };
         let search = Search {
             zones,
-            status: if expiring.is_some() {
-                None
-            } else {
-                q.status
-            },
+            status: if expiring.is_some() { None } else { q.status },
             exact,
             name_prefix,
             expiring,
@@ -167,7 +163,10 @@ mod tests {
 
     #[test]
     fn hex_terms_are_exact_and_cursors_round_trip() {
-        assert_eq!(exact_term("AB:CD:ef:01:23:45:67:89").as_deref(), Some("abcdef0123456789"));
+        assert_eq!(
+            exact_term("AB:CD:ef:01:23:45:67:89").as_deref(),
+            Some("abcdef0123456789")
+        );
         assert_eq!(exact_term("svc-1"), None);
         assert_eq!(exact_term("abc"), None);
         for c in [

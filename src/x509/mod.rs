@@ -6,9 +6,9 @@
 pub mod ca_cert;
 mod chain;
 pub mod crl;
-pub mod describe;
 pub mod csr;
 pub(crate) mod der;
+pub mod describe;
 mod exact_subject;
 mod name_rules;
 pub(crate) mod names;

@@ -14,6 +14,7 @@ mod certificates;
 mod cli;
 mod cli_ca;
 mod compose;
+mod console;
 mod crl_freshness;
 mod crl_sync;
 mod crl_tls;

@@ -61,7 +61,11 @@ pub async fn zones(State(s): State<Arc<Services>>, session: Session) -> Result<R
 /// `POST /console/zones`.
 pub async fn create_zone(State(s): State<Arc<Services>>, change: Change) -> Result<Response> {
     let zone = s
-        .create_zone(&change.session.caller.caller, change.field("name"), clock::now())
+        .create_zone(
+            &change.session.caller.caller,
+            change.field("name"),
+            clock::now(),
+        )
         .await?;
     let note = notice("ok", &format!("Zone {} created.", zone.name));
     zones_page(&s, &change.session, &note).await
@@ -84,8 +88,15 @@ async fn users_page(s: &Services, session: &Session, note: &str) -> Result<Respo
     let rows: String = users
         .iter()
         .map(|u| {
-            let (label, action) = if u.disabled { ("Enable", "enable") } else { ("Disable", "disable") };
-            let path = format!("/console/users/{}/{action}", url::form_urlencoded::byte_serialize(u.email.as_bytes()).collect::<String>());
+            let (label, action) = if u.disabled {
+                ("Enable", "enable")
+            } else {
+                ("Disable", "disable")
+            };
+            let path = format!(
+                "/console/users/{}/{action}",
+                url::form_urlencoded::byte_serialize(u.email.as_bytes()).collect::<String>()
+            );
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 t(&u.email),
@@ -120,7 +131,10 @@ pub async fn create_user(State(s): State<Arc<Services>>, change: Change) -> Resu
     let note = format!(
         "{}<p class=\"secret\"><label for=\"secret\">Global API Key of {}</label>\
          <input id=\"secret\" readonly value=\"{}\"></p>",
-        notice("ok", "User created. Copy the key now: it is shown only once."),
+        notice(
+            "ok",
+            "User created. Copy the key now: it is shown only once."
+        ),
         t(&email),
         t(key.expose_secret())
     );
@@ -138,7 +152,12 @@ pub async fn user_action(
         "enable" => false,
         _ => return Err(Error::NotFound),
     };
-    s.set_user_disabled(&change.session.caller.caller, &email, disabled, clock::now())
-        .await?;
+    s.set_user_disabled(
+        &change.session.caller.caller,
+        &email,
+        disabled,
+        clock::now(),
+    )
+    .await?;
     Ok(Redirect::to("/console/users").into_response())
 }

@@ -63,10 +63,16 @@ pub async fn list(
     };
     let mut pager = String::new();
     if info.page > 1 {
-        pager.push_str(&format!("<a href=\"{}\" rel=\"prev\">Previous page</a>", t(&link(info.page - 1))));
+        pager.push_str(&format!(
+            "<a href=\"{}\" rel=\"prev\">Previous page</a>",
+            t(&link(info.page - 1))
+        ));
     }
     if info.page < info.total_pages {
-        pager.push_str(&format!("<a href=\"{}\" rel=\"next\">Next page</a>", t(&link(info.page + 1))));
+        pager.push_str(&format!(
+            "<a href=\"{}\" rel=\"next\">Next page</a>",
+            t(&link(info.page + 1))
+        ));
     }
     let body = format!(
         "<form method=\"get\" action=\"/console/audit\" class=\"filters\" data-busy>{}{}{}{}<div><button type=\"submit\">Filter</button></div></form>\

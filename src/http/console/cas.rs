@@ -15,7 +15,13 @@ use crate::service::Services;
 /// `GET /console/cas`.
 pub async fn list(State(s): State<Arc<Services>>, session: Session) -> Result<Response> {
     let now = clock::now();
-    let live: Vec<String> = s.cas.live(now).await?.iter().map(|c| c.id.clone()).collect();
+    let live: Vec<String> = s
+        .cas
+        .live(now)
+        .await?
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let all = s.cas.all();
     let pending = all.iter().filter(|c| c.role == CaRole::Pending).count();
     let retired_live = all

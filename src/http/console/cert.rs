@@ -20,7 +20,9 @@ use crate::service::Services;
 async fn load(s: &Services, session: &Session, id: &str) -> Result<(ZoneId, ClientCertificate)> {
     let id = CertId::parse(id).map_err(|_| Error::NotFound)?;
     let zone = s.certificate_zone(&id).await?;
-    let cert = s.get_certificate(&session.caller.caller, &zone, &id).await?;
+    let cert = s
+        .get_certificate(&session.caller.caller, &zone, &id)
+        .await?;
     Ok((zone, cert))
 }
 
@@ -47,7 +49,10 @@ fn fields(c: &ClientCertificate, zone: &str) -> String {
         .iter()
         .map(|(k, v)| format!("<dt>{k}</dt><dd><code>{}</code></dd>", t(v)))
         .collect();
-    out.push_str(&format!("<dt>validity_days</dt><dd>{}</dd>", c.validity_days));
+    out.push_str(&format!(
+        "<dt>validity_days</dt><dd>{}</dd>",
+        c.validity_days
+    ));
     format!("<dl class=\"fields\">{out}</dl>")
 }
 
@@ -58,7 +63,10 @@ fn decoded(c: &ClientCertificate) -> String {
     let sans = if d.sans.is_empty() {
         "none".to_owned()
     } else {
-        d.sans.iter().map(|s| format!("<li>{}</li>", t(s))).collect::<String>()
+        d.sans
+            .iter()
+            .map(|s| format!("<li>{}</li>", t(s)))
+            .collect::<String>()
     };
     let exts: String = d
         .extensions
@@ -92,7 +100,13 @@ fn actions(session: &Session, c: &ClientCertificate, zone: &str) -> String {
     if !session.abilities.writes(zone) {
         return String::new();
     }
-    let hide = |shown: &[&str]| if shown.contains(&c.status.as_str()) { "" } else { " hidden" };
+    let hide = |shown: &[&str]| {
+        if shown.contains(&c.status.as_str()) {
+            ""
+        } else {
+            " hidden"
+        }
+    };
     format!(
         "<p class=\"actions\"><a class=\"button danger\" href=\"/console/certificates/{0}/revoke\" \
          data-show-when=\"active pending_reactivation\"{1}>Revoke…</a>\
@@ -127,7 +141,11 @@ pub async fn show(
         t(&c.certificate),
         t(&c.csr)
     );
-    let title = if c.common_name.is_empty() { "Certificate" } else { &c.common_name };
+    let title = if c.common_name.is_empty() {
+        "Certificate"
+    } else {
+        &c.common_name
+    };
     Ok(page(&session, title, "Certificates", &body))
 }
 
@@ -179,7 +197,12 @@ pub async fn confirm(
         t(&action),
         csrf_field(&session.caller)
     );
-    Ok(page(&session, &format!("{label} certificate?"), "Certificates", &body))
+    Ok(page(
+        &session,
+        &format!("{label} certificate?"),
+        "Certificates",
+        &body,
+    ))
 }
 
 /// `POST /console/certificates/{id}/{revoke|reactivate}`.
@@ -196,7 +219,8 @@ pub async fn change(
     if action == "revoke" {
         s.revoke_certificate(caller, &zone, &cert, now).await?;
     } else {
-        s.reactivate_certificate(caller, &zone, &cert, true, now).await?;
+        s.reactivate_certificate(caller, &zone, &cert, true, now)
+            .await?;
     }
     Ok(Redirect::to(&format!("/console/certificates/{}", cert.as_str())).into_response())
 }
@@ -208,5 +232,9 @@ pub async fn status(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let (_, c) = load(&s, &session, &id).await?;
-    Ok((StatusCode::OK, axum::Json(json!({"id": c.id, "status": c.status}))).into_response())
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"id": c.id, "status": c.status})),
+    )
+        .into_response())
 }

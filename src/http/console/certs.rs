@@ -22,7 +22,11 @@ fn parse(params: &std::collections::HashMap<String, String>) -> Result<CertQuery
     let status = match get("status") {
         None | Some("all") => None,
         Some(st) => Some(st.parse::<CertStatus>().map_err(|_| {
-            Error::invalid(codes::INVALID_QUERY, format!("unknown status {st:?}"), Some("/status"))
+            Error::invalid(
+                codes::INVALID_QUERY,
+                format!("unknown status {st:?}"),
+                Some("/status"),
+            )
         })?),
     };
     let expiring_within_days = get("expiring")
@@ -58,9 +62,15 @@ fn filters(s: &Session, q: &CertQuery) -> String {
     }
     let mut statuses = option("all", "Any status", q.status.is_none());
     for st in CertStatus::ALL {
-        statuses.push_str(&option(st.as_str(), &st.as_str().replace('_', " "), q.status == Some(st)));
+        statuses.push_str(&option(
+            st.as_str(),
+            &st.as_str().replace('_', " "),
+            q.status == Some(st),
+        ));
     }
-    let expiring = q.expiring_within_days.map_or_else(String::new, |d| d.to_string());
+    let expiring = q
+        .expiring_within_days
+        .map_or_else(String::new, |d| d.to_string());
     format!(
         "<form method=\"get\" action=\"/console/certificates\" class=\"filters\" role=\"search\" data-busy>\
          <div><label for=\"q\">Common name, serial, fingerprint or id</label>\

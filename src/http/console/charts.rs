@@ -4,7 +4,13 @@
 use super::html::t;
 
 /// A bar chart of `values` labelled by `labels` (every `label_every`-th shown under the axis).
-pub fn bars(id: &str, caption: &str, labels: &[String], values: &[i64], label_every: usize) -> String {
+pub fn bars(
+    id: &str,
+    caption: &str,
+    labels: &[String],
+    values: &[i64],
+    label_every: usize,
+) -> String {
     let (w, h, pad_l, pad_b, pad_t) = (640.0_f64, 200.0_f64, 48.0, 28.0, 10.0);
     let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
     let n = values.len().max(1) as f64;

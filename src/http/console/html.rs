@@ -6,8 +6,8 @@ use std::fmt;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::clock::rfc3339;
 use super::session::Session;
+use crate::clock::rfc3339;
 use crate::service::console_sessions::SessionCaller;
 
 /// Text escaped for HTML content and attribute values.
@@ -71,7 +71,10 @@ pub fn status_badge(status: &str) -> String {
 /// An error or notice box (`role=alert` for errors).
 pub fn notice(kind: &str, text: &str) -> String {
     let role = if kind == "error" { "alert" } else { "status" };
-    format!("<div class=\"notice {kind}\" role=\"{role}\">{}</div>", t(text))
+    format!(
+        "<div class=\"notice {kind}\" role=\"{role}\">{}</div>",
+        t(text)
+    )
 }
 
 fn head(title: &str, csrf: Option<&str>) -> String {
@@ -146,7 +149,10 @@ pub fn secure(mut res: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -27,7 +27,10 @@ pub async fn form(session: Session) -> Result<Response> {
         .map(|(id, name, _)| format!("<option value=\"{}\">{}</option>", t(id), t(name)))
         .collect();
     if zones.is_empty() {
-        let body = notice("error", "This credential may not issue certificates in any zone.");
+        let body = notice(
+            "error",
+            "This credential may not issue certificates in any zone.",
+        );
         return Ok(page(&session, "Issue a certificate", "Issue", &body));
     }
     let body = format!(

@@ -39,7 +39,8 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/console/certificates", get(certs::list))
         .route("/console/certificates/{id}", get(cert::show))
         .route("/console/certificates/{id}/certificate.pem", get(cert::pem))
-        .route("/console/certificates/{id}/{action}",
+        .route(
+            "/console/certificates/{id}/{action}",
             get(cert::confirm).post(cert::change),
         )
         .route("/console/api/certificates/{id}", get(cert::status))
@@ -54,7 +55,10 @@ pub fn routes() -> Router<Arc<Services>> {
         .route("/console/audit", get(audit::list))
         .route("/console/assets/{name}", get(assets::serve))
         .layer(middleware::from_fn(as_page));
-    pages.route("/console", get(|| async { Redirect::permanent("/console/") }))
+    pages.route(
+        "/console",
+        get(|| async { Redirect::permanent("/console/") }),
+    )
 }
 
 /// The message of an envelope error answer.
@@ -62,14 +66,12 @@ fn envelope_message(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| {
-            v["errors"]
-                .as_array()
-                .map(|e| {
-                    e.iter()
-                        .filter_map(|e| e["message"].as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
+            v["errors"].as_array().map(|e| {
+                e.iter()
+                    .filter_map(|e| e["message"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
         })
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| "Something went wrong".to_owned())
@@ -92,11 +94,16 @@ async fn as_page(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
-    if wants_json || !is_envelope || !(res.status().is_client_error() || res.status().is_server_error()) {
+    if wants_json
+        || !is_envelope
+        || !(res.status().is_client_error() || res.status().is_server_error())
+    {
         return html::secure(res);
     }
     let status = res.status();
-    let body = to_bytes(res.into_body(), 64 * 1024).await.unwrap_or_default();
+    let body = to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let message = envelope_message(&body);
     if status == StatusCode::UNAUTHORIZED && is_get {
         return html::secure(Redirect::to("/console/signin").into_response());

@@ -80,7 +80,9 @@ fn worker(o: &Overview, now: i64) -> String {
         ),
         None => "The worker has not run yet.".to_owned(),
     };
-    format!("<section aria-labelledby=\"worker\"><h2 id=\"worker\">Worker</h2><p>{text}</p></section>")
+    format!(
+        "<section aria-labelledby=\"worker\"><h2 id=\"worker\">Worker</h2><p>{text}</p></section>"
+    )
 }
 
 /// `GET /console/`.

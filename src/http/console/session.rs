@@ -89,7 +89,9 @@ pub fn clear_cookie(tls: bool) -> HeaderValue {
             "mtlsca_console=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict; Secure",
         )
     } else {
-        HeaderValue::from_static("mtlsca_console=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict")
+        HeaderValue::from_static(
+            "mtlsca_console=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict",
+        )
     }
 }
 
@@ -126,7 +128,8 @@ impl FromRequestParts<Arc<Services>> for Session {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, s: &Arc<Services>) -> Result<Self, Error> {
-        let id = cookie_value(&parts.headers).ok_or(Error::Unauthenticated(AuthFailure::Session))?;
+        let id =
+            cookie_value(&parts.headers).ok_or(Error::Unauthenticated(AuthFailure::Session))?;
         let ip = client_ip(parts, &s.trusted_proxies);
         let caller = s.session_caller(&id, ip, clock::now()).await?;
         let abilities = s.abilities(&caller.caller).await?;
@@ -143,7 +146,8 @@ impl FromRequest<Arc<Services>> for Change {
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), s)
             .await
             .map_err(|e| Error::invalid(crate::error::codes::INVALID_JSON, e.to_string(), None))?;
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&bytes).into_owned().collect();
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(&bytes).into_owned().collect();
         let form: HashMap<String, String> = pairs.iter().cloned().collect();
         let presented = parts
             .headers

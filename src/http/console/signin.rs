@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::SecretString;
 
 use super::html::{bare_page, notice, t};
-use super::session::{clear_cookie, cookie_value, same_origin, set_cookie, Change, ClientIp, OverTls};
+use super::session::{
+    clear_cookie, cookie_value, same_origin, set_cookie, Change, ClientIp, OverTls,
+};
 use crate::clock;
 use crate::error::{AuthFailure, Error, Result};
 use crate::service::auth::{is_plausible_email, Credentials};
@@ -44,7 +46,9 @@ pub async fn form() -> Response {
 fn credentials(form: &HashMap<String, String>) -> Option<Credentials> {
     let field = |k: &str| form.get(k).map_or("", |v| v.trim());
     if !field("token").is_empty() {
-        return Some(Credentials::Token(SecretString::from(field("token").to_owned())));
+        return Some(Credentials::Token(SecretString::from(
+            field("token").to_owned(),
+        )));
     }
     (is_plausible_email(field("email")) && !field("key").is_empty()).then(|| Credentials::Key {
         email: field("email").to_owned(),

@@ -36,7 +36,11 @@ fn policy_text(policies: &Value) -> String {
                         .unwrap_or_default();
                     let resources: Vec<String> = p["resources"]
                         .as_object()
-                        .map(|r| r.keys().map(|k| k.replace("com.cloudflare.api.", "")).collect())
+                        .map(|r| {
+                            r.keys()
+                                .map(|k| k.replace("com.cloudflare.api.", ""))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     format!(
                         "{} {} on {}",
@@ -83,7 +87,11 @@ async fn tokens_page(s: &Services, session: &Session, note: &str) -> Result<Resp
             )
         })
         .collect();
-    let create = if write { create_form(session) } else { String::new() };
+    let create = if write {
+        create_form(session)
+    } else {
+        String::new()
+    };
     let body = format!(
         "{note}{create}<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Id</th>\
          <th scope=\"col\">Status</th><th scope=\"col\">Policies</th><th scope=\"col\">Last used</th>\
@@ -159,7 +167,12 @@ pub async fn create(State(s): State<Arc<Services>>, change: Change) -> Result<Re
     let spec = parse_spec(body.as_object().ok_or(Error::NotFound)?, false)?;
     let (token, secret) = s.create_token(caller, spec, false, clock::now()).await?;
     let what = format!("Secret of token {}", token["name"].as_str().unwrap_or(""));
-    tokens_page(&s, &change.session, &shown_once(&what, secret.expose_secret())).await
+    tokens_page(
+        &s,
+        &change.session,
+        &shown_once(&what, secret.expose_secret()),
+    )
+    .await
 }
 
 /// `POST /console/tokens/{id}/{disable|enable|roll|delete}`.
@@ -181,7 +194,12 @@ pub async fn action(
         "roll" => {
             let secret = s.roll_token(caller, &id, now).await?;
             let what = format!("New secret of token {id}");
-            return tokens_page(&s, &change.session, &shown_once(&what, secret.expose_secret())).await;
+            return tokens_page(
+                &s,
+                &change.session,
+                &shown_once(&what, secret.expose_secret()),
+            )
+            .await;
         }
         _ => return Err(Error::NotFound),
     }
