@@ -88,7 +88,13 @@ async fn as_page(req: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("application/json"));
     let is_get = req.method() == axum::http::Method::GET;
-    let res = next.run(req).await;
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    // The server's own time, for the browser's developer tools and the console benchmark.
+    let timing = format!("app;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&timing) {
+        res.headers_mut().insert("server-timing", v);
+    }
     let is_envelope = res
         .headers()
         .get(header::CONTENT_TYPE)
