@@ -84,7 +84,14 @@ async fn main() -> anyhow::Result<()> {
         .to_owned();
 
     // Real values to search for: the newest certificate and one far back.
-    let newest = mtls_ca::db::cert_search::search(&s.db, &Search { limit: 1, ..Search::default() }).await?;
+    let newest = mtls_ca::db::cert_search::search(
+        &s.db,
+        &Search {
+            limit: 1,
+            ..Search::default()
+        },
+    )
+    .await?;
     let Some(newest) = newest.first() else {
         anyhow::bail!("the database has no certificate: seed it first");
     };
@@ -94,17 +101,56 @@ async fn main() -> anyhow::Result<()> {
     let pages: Vec<(&str, String)> = vec![
         ("overview", "/console/".into()),
         ("certificates, first page", "/console/certificates".into()),
-        ("certificates, deep page (keyset)", format!("/console/certificates?cursor=n.{deep_seq}")),
-        ("certificates, one zone", format!("/console/certificates?zone={zone}")),
-        ("certificates, revoked", "/console/certificates?status=revoked".into()),
-        ("search, CN prefix", format!("/console/certificates?q={cn_prefix}")),
-        ("search, CN prefix, deep page", format!("/console/certificates?q={cn_prefix}&cursor=c.{}.{cn_prefix}5", newest.seq)),
-        ("search, serial", format!("/console/certificates?q={}", newest.row.serial_number)),
-        ("search, fingerprint", format!("/console/certificates?q={}", newest.row.fingerprint_sha256)),
-        ("search, id", format!("/console/certificates?q={}", newest.row.id)),
-        ("expiring within 7 days", "/console/certificates?expiring=7".into()),
-        ("expiring within 30 days, deep page", format!("/console/certificates?expiring=30&cursor=e.{deep_seq}.{}", now + 20 * 86_400)),
-        ("certificate detail", format!("/console/certificates/{}", newest.row.id)),
+        (
+            "certificates, deep page (keyset)",
+            format!("/console/certificates?cursor=n.{deep_seq}"),
+        ),
+        (
+            "certificates, one zone",
+            format!("/console/certificates?zone={zone}"),
+        ),
+        (
+            "certificates, revoked",
+            "/console/certificates?status=revoked".into(),
+        ),
+        (
+            "search, CN prefix",
+            format!("/console/certificates?q={cn_prefix}"),
+        ),
+        (
+            "search, CN prefix, deep page",
+            format!(
+                "/console/certificates?q={cn_prefix}&cursor=c.{}.{cn_prefix}5",
+                newest.seq
+            ),
+        ),
+        (
+            "search, serial",
+            format!("/console/certificates?q={}", newest.row.serial_number),
+        ),
+        (
+            "search, fingerprint",
+            format!("/console/certificates?q={}", newest.row.fingerprint_sha256),
+        ),
+        (
+            "search, id",
+            format!("/console/certificates?q={}", newest.row.id),
+        ),
+        (
+            "expiring within 7 days",
+            "/console/certificates?expiring=7".into(),
+        ),
+        (
+            "expiring within 30 days, deep page",
+            format!(
+                "/console/certificates?expiring=30&cursor=e.{deep_seq}.{}",
+                now + 20 * 86_400
+            ),
+        ),
+        (
+            "certificate detail",
+            format!("/console/certificates/{}", newest.row.id),
+        ),
         ("CAs", "/console/cas".into()),
         ("zones", "/console/zones".into()),
         ("tokens", "/console/tokens".into()),
@@ -132,13 +178,61 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\nquery plans:");
     let shapes = [
-        ("first page", Search { limit: 51, ..Search::default() }),
-        ("deep page", Search { limit: 51, after: Some(Cursor::Newest(deep_seq)), ..Search::default() }),
-        ("one zone", Search { limit: 51, zones: Some(vec![zone.clone()]), ..Search::default() }),
-        ("revoked", Search { limit: 51, status: Some(CertStatus::Revoked), ..Search::default() }),
-        ("CN prefix", Search { limit: 51, name_prefix: Some(cn_prefix.clone()), ..Search::default() }),
-        ("exact", Search { limit: 51, exact: Some(newest.row.serial_number.clone()), ..Search::default() }),
-        ("expiring", Search { limit: 51, expiring: Some((now, now + 7 * 86_400)), ..Search::default() }),
+        (
+            "first page",
+            Search {
+                limit: 51,
+                ..Search::default()
+            },
+        ),
+        (
+            "deep page",
+            Search {
+                limit: 51,
+                after: Some(Cursor::Newest(deep_seq)),
+                ..Search::default()
+            },
+        ),
+        (
+            "one zone",
+            Search {
+                limit: 51,
+                zones: Some(vec![zone.clone()]),
+                ..Search::default()
+            },
+        ),
+        (
+            "revoked",
+            Search {
+                limit: 51,
+                status: Some(CertStatus::Revoked),
+                ..Search::default()
+            },
+        ),
+        (
+            "CN prefix",
+            Search {
+                limit: 51,
+                name_prefix: Some(cn_prefix.clone()),
+                ..Search::default()
+            },
+        ),
+        (
+            "exact",
+            Search {
+                limit: 51,
+                exact: Some(newest.row.serial_number.clone()),
+                ..Search::default()
+            },
+        ),
+        (
+            "expiring",
+            Search {
+                limit: 51,
+                expiring: Some((now, now + 7 * 86_400)),
+                ..Search::default()
+            },
+        ),
     ];
     for (name, shape) in &shapes {
         println!("  {name}: {}", explain(&s.db, shape).await?.join(" | "));

@@ -8,7 +8,6 @@ use std::process::Command;
 
 use mtls_ca::model::Permission;
 use reqwest::{header, StatusCode};
-use serde_json::Value;
 
 use crate::helpers::*;
 use crate::process::{last_line, Home};
@@ -230,9 +229,7 @@ async fn a_change_needs_the_sessions_csrf_token_and_lands_in_the_audit_log_as_co
             .expect("audit log");
         let entry = log
             .iter()
-            .find(|e| {
-                e["action"]["type"] == "revoke" && e["resource"]["id"] == Value::from(id.as_str())
-            })
+            .find(|e| e["action"]["type"] == "revoke" && e["resource"]["id"] == id.as_str())
             .cloned()
             .expect("a revoke entry");
         assert_eq!(entry["interface"], "console");
