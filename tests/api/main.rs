@@ -15,6 +15,7 @@ mod cli;
 mod cli_ca;
 mod compose;
 mod console;
+mod console_browser;
 mod crl_freshness;
 mod crl_sync;
 mod crl_tls;
