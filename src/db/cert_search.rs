@@ -110,8 +110,9 @@ fn build(s: &Search) -> (String, Vec<Arg>) {
         }
         // The range finds the index entries; this keeps exactly the prefix under any collation.
         let n = q.arg(Arg::Int(prefix.chars().count() as i64));
-        q.clauses
-            .push(format!("substr(common_name, 1, {n}) = {lo}"));
+        q.clauses.push(format!(
+            "substr(common_name, 1, CAST({n} AS INTEGER)) = {lo}"
+        ));
         "common_name, seq"
     } else if let Some((from, until)) = s.expiring {
         let (a, b) = (q.arg(Arg::Int(from)), q.arg(Arg::Int(until)));

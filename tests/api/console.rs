@@ -278,3 +278,53 @@ async fn over_https_the_session_cookie_is_secure() {
     assert!(set.contains("; Secure"), "{set}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_certificates_page_finds_by_name_prefix_serial_fingerprint_and_id() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let c = client(&app).await;
+        let mut made = Vec::new();
+        for i in 0..3 {
+            made.push(app.issue(&csr_p256(&format!("findme-{i}")), 30).await);
+        }
+        app.issue(&csr_p256("other"), 30).await;
+        let (_, cookie) = sign_in(&app, &c, &app.token).await;
+        let get = |q: String| {
+            let (c, cookie) = (c.clone(), cookie.clone());
+            let url = page_url(&app, &format!("/console/certificates?{q}"));
+            async move {
+                let res = c
+                    .get(url)
+                    .header(header::COOKIE, cookie)
+                    .send()
+                    .await
+                    .expect("page");
+                (res.status(), res.text().await.expect("html"))
+            }
+        };
+        let (_, html) = get("q=findme-".into()).await;
+        for i in 0..3 {
+            assert!(html.contains(&format!(">findme-{i}<")), "{html}");
+        }
+        assert!(!html.contains(">other<"), "{html}");
+        for key in ["serial_number", "fingerprint_sha256", "id"] {
+            let term = made[0][key].as_str().expect("hex").to_uppercase();
+            let (_, html) = get(format!("q={term}")).await;
+            assert!(
+                html.contains(">findme-0<") && !html.contains(">findme-1<"),
+                "{key}: {html}"
+            );
+        }
+        let (_, html) = get("expiring=31".into()).await;
+        assert!(
+            html.contains(">findme-2<") && html.contains(">other<"),
+            "{html}"
+        );
+        let (_, html) = get("expiring=1".into()).await;
+        assert!(html.contains("No certificates match"), "{html}");
+        let (status, _) = get("cursor=nope".into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        app.stop().await;
+    }
+}
