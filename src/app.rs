@@ -127,6 +127,7 @@ impl App {
                 axum::serve(
                     listener,
                     router
+                        .layer(axum::Extension(http::console::session::OverTls))
                         .layer(axum::middleware::map_response(http::hsts))
                         .into_make_service_with_connect_info::<http::auth::PeerAddr>(),
                 )

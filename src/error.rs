@@ -75,6 +75,10 @@ pub mod codes {
     pub const CERT_EXPIRED: u32 = 1462;
     /// A presented client certificate is not bound to a token.
     pub const CERT_UNBOUND: u32 = 1463;
+    /// The console session has ended (signed out, expired, or its credential no longer works).
+    pub const SESSION_ENDED: u32 = 1464;
+    /// A console change without this session's CSRF token.
+    pub const CSRF_MISMATCH: u32 = 1465;
     /// Internal error.
     pub const INTERNAL: u32 = 1500;
     /// The database is unavailable.
@@ -113,6 +117,10 @@ pub enum AuthFailure {
     Location(String),
     /// A client certificate was presented instead of credentials, and refused.
     Certificate(CertRefusal),
+    /// No console session, or one that has ended.
+    Session,
+    /// A console change whose CSRF token is missing or is not the session's.
+    Csrf,
 }
 
 /// Why a presented client certificate does not authenticate.

@@ -18,7 +18,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock;
 use crate::db::crl::{self as repo, RevocationRow};
-use crate::db::leases;
+use crate::db::{leases, sessions, worker_runs};
 use crate::model::CertStatus;
 use crate::service::Services;
 
@@ -77,7 +77,22 @@ pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
     s.fold_certificate_counts()
         .await
         .context("folding the certificate counts")?;
-    s.metrics.record_worker_run(started.elapsed().as_secs_f64());
+    let elapsed = started.elapsed();
+    s.metrics.record_worker_run(elapsed.as_secs_f64());
+    let run = worker_runs::WorkerRun {
+        name: LEASE.to_owned(),
+        holder: s.instance_id.clone(),
+        finished_at: now,
+        duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+        revoked: i64::try_from(outcome.revoked).unwrap_or(i64::MAX),
+        reactivated: i64::try_from(outcome.reactivated).unwrap_or(i64::MAX),
+    };
+    worker_runs::record(&s.db, &run)
+        .await
+        .context("recording the worker's run")?;
+    sessions::delete_expired(&s.db, now)
+        .await
+        .context("forgetting ended console sessions")?;
     Ok(outcome)
 }
 

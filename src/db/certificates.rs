@@ -55,7 +55,7 @@ pub struct CertRow {
     pub revocation_requested_at: Option<i64>,
 }
 
-pub(super) const COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr, common_name, country, \
+pub(crate) const COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr, common_name, country, \
     state, location, organization, organizational_unit, fingerprint_sha256, ski, signature, status, \
     validity_days, issued_on, expires_on, status_changed_at, revocation_requested_at";
 

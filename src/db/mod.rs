@@ -8,15 +8,19 @@ pub mod audit;
 pub mod backup;
 pub mod bindings;
 pub mod cas;
+pub mod cert_search;
 pub mod certificate_pages;
 pub mod certificates;
+pub mod console_stats;
 pub mod crl;
 pub mod leases;
 pub mod restore;
 pub mod server_certs;
+pub mod sessions;
 pub mod signer_keys;
 pub mod tokens;
 pub mod users;
+pub mod worker_runs;
 pub mod zones;
 
 #[cfg(test)]

@@ -71,6 +71,16 @@ impl IntoResponse for Error {
                 let (code, message) = why.code_and_message();
                 fail(StatusCode::UNAUTHORIZED, code, message)
             }
+            Error::Unauthenticated(AuthFailure::Session) => fail(
+                StatusCode::UNAUTHORIZED,
+                codes::SESSION_ENDED,
+                "The console session has ended; sign in again",
+            ),
+            Error::Unauthenticated(AuthFailure::Csrf) => fail(
+                StatusCode::FORBIDDEN,
+                codes::CSRF_MISMATCH,
+                "The request did not carry this session's CSRF token",
+            ),
             Error::Forbidden => fail(
                 StatusCode::FORBIDDEN,
                 codes::FORBIDDEN,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod certificates;
+pub mod console;
 pub mod envelope;
 pub mod error;
 pub mod extract;
@@ -85,6 +86,7 @@ pub fn router(services: Arc<Services>, limits: Limits) -> Router {
         .nest("/client/v4", v4_api())
         .merge(v4_api())
         .merge(pki::routes())
+        .merge(console::routes())
         .route("/metrics", get(ops::metrics));
     finish(routes, services, limits)
 }

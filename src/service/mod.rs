@@ -1,6 +1,7 @@
 //! The service layer: every use case of the HTTP API, the CLI and the worker, on top of `db` and
 //! `signer`. [`Services::open`] only connects and assembles; the CAs live in the [`CaRegistry`].
 
+pub mod abilities;
 pub mod audit;
 pub mod auth;
 pub mod auth_cache;
@@ -10,13 +11,16 @@ mod ca_checks;
 pub mod ca_entry;
 pub mod ca_registry;
 pub mod cert_auth;
+pub mod cert_search;
 mod certificate_pages;
 pub mod certificates;
+pub mod console_sessions;
 pub mod crl_status;
 pub mod custody;
 mod expiry;
 pub mod limiter;
 pub mod listing;
+pub mod overview;
 pub mod paging;
 pub mod pki;
 pub mod pki_ocsp;

@@ -1,4 +1,4 @@
-//! Users with a Global API Key (made and managed by the CLI): create, list, disable, enable. The
+//! Users with a Global API Key (made and managed by the CLI and the console): create, list, disable, enable. The
 //! key is returned once; only its hash is stored. Disabling a user also stops its tokens.
 
 use secrecy::{ExposeSecret, SecretString};
@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::audit::ResourceType;
 use super::auth::{hash_secret, is_plausible_email, new_secret, Caller, KEY_PREFIX};
+use super::auth::{Principal, PrincipalKind};
 use super::Services;
 use crate::clock::rfc3339;
 use crate::db::users::{self as repo, UserRow};
@@ -24,6 +25,12 @@ pub fn user_json(u: &UserRow) -> Value {
     })
 }
 
+/// True when `p` may see and administer users: a user's Global API Key or the CLI, which hold
+/// everything in the account; never a token (tokens cannot name users in their policies).
+pub fn administers_users(p: &Principal) -> bool {
+    matches!(p.kind, PrincipalKind::User { .. } | PrincipalKind::Operator)
+}
+
 impl Services {
     /// Creates a user with a Global API Key (everything in the account). Returns the key once.
     pub async fn create_user(
@@ -32,6 +39,9 @@ impl Services {
         email: &str,
         now: i64,
     ) -> Result<SecretString> {
+        if !administers_users(&caller.principal) {
+            return Err(Error::Forbidden);
+        }
         let email = email.trim();
         if !is_plausible_email(email) {
             return Err(Error::invalid(
@@ -71,6 +81,9 @@ impl Services {
 
     /// The account's users.
     pub async fn list_users(&self, caller: &Caller) -> Result<Vec<UserRow>> {
+        if !administers_users(&caller.principal) {
+            return Err(Error::Forbidden);
+        }
         Ok(repo::list(&self.db, &caller.principal.account_id).await?)
     }
 
@@ -82,6 +95,9 @@ impl Services {
         disabled: bool,
         now: i64,
     ) -> Result<UserRow> {
+        if !administers_users(&caller.principal) {
+            return Err(Error::Forbidden);
+        }
         let old = match repo::find_by_email(&self.db, email).await? {
             Some(u) if u.account_id == caller.principal.account_id => u,
             _ => return Err(Error::NotFound),

@@ -8,6 +8,7 @@ mod chain;
 pub mod crl;
 pub mod csr;
 pub(crate) mod der;
+pub mod describe;
 mod exact_subject;
 mod name_rules;
 pub(crate) mod names;

@@ -14,6 +14,8 @@ mod certificates;
 mod cli;
 mod cli_ca;
 mod compose;
+mod console;
+mod console_browser;
 mod crl_freshness;
 mod crl_sync;
 mod crl_tls;

@@ -32,6 +32,14 @@ pub fn postgres_skipped() {
     );
 }
 
+/// The console's browser suite did not run (`why`: chromium or its node modules are missing).
+pub fn console_skipped(why: &str) {
+    skipped(
+        &format!("the web console in chromium ({why})"),
+        "apt-get install chromium; npm ci --prefix tests/console --no-audit --no-fund",
+    );
+}
+
 extern "C" fn summary() {
     let skipped = match SKIPPED.lock() {
         Ok(s) => s.clone(),

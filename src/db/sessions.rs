@@ -1,0 +1,82 @@
+//! Console sessions: one row per signed-in browser, keyed by the SHA-256 of its cookie's id.
+
+use sqlx::FromRow;
+
+use super::{db_run, Db, DbResult};
+
+/// A stored console session.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SessionRow {
+    /// Hex SHA-256 of the session id.
+    pub id_hash: String,
+    /// The account signed in to.
+    pub account_id: String,
+    /// `token` or `key`.
+    pub credential: String,
+    /// The token's `secret_hash`, or the user's `key_hash`.
+    pub credential_hash: String,
+    /// The user's email (`key`), `""` for a token.
+    pub email: String,
+    /// The per-session CSRF token.
+    pub csrf_token: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds from which the session no longer works.
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str =
+    "id_hash, account_id, credential, credential_hash, email, csrf_token, created_at, expires_at";
+
+/// Stores a new session.
+pub async fn insert(db: &Db, row: &SessionRow) -> DbResult<()> {
+    let sql =
+        format!("INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+    db_run!(db, |pool| {
+        sqlx::query(&sql)
+            .bind(&row.id_hash)
+            .bind(&row.account_id)
+            .bind(&row.credential)
+            .bind(&row.credential_hash)
+            .bind(&row.email)
+            .bind(&row.csrf_token)
+            .bind(row.created_at)
+            .bind(row.expires_at)
+            .execute(pool)
+            .await?;
+        Ok(())
+    })
+}
+
+/// The session with this id hash that is still valid at `now`.
+pub async fn find(db: &Db, id_hash: &str, now: i64) -> DbResult<Option<SessionRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM console_sessions WHERE id_hash = $1 AND expires_at > $2");
+    db_run!(db, |pool| Ok(sqlx::query_as::<_, SessionRow>(&sql)
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// Ends a session (sign-out).
+pub async fn delete(db: &Db, id_hash: &str) -> DbResult<()> {
+    db_run!(db, |pool| {
+        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(pool)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Forgets the sessions that ended before `now`; returns how many.
+pub async fn delete_expired(db: &Db, now: i64) -> DbResult<u64> {
+    db_run!(db, |pool| Ok(sqlx::query(
+        "DELETE FROM console_sessions WHERE expires_at <= $1"
+    )
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()))
+}
