@@ -36,3 +36,4 @@ mod signer_link;
 mod signers;
 mod skips;
 mod x509;
+mod zone_deletion;
