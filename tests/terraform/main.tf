@@ -58,11 +58,15 @@ resource "cloudflare_client_certificate" "billing" {
   }
 }
 
+data "cloudflare_api_token_permission_groups_list" "ssl_read" {
+  name = "SSL and Certificates Read"
+}
+
 resource "cloudflare_api_token" "monitoring" {
   name = var.token_name
   policies = [{
     effect            = "allow"
-    permission_groups = [{ id = "7b7216b327b04b8fbc8f524e1f9b7531" }] # SSL and Certificates Read
+    permission_groups = [{ id = data.cloudflare_api_token_permission_groups_list.ssl_read.result[0].id }]
     resources = jsonencode({
       "com.cloudflare.api.account.zone.${cloudflare_zone.example.id}" = "*"
     })

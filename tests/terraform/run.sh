@@ -217,6 +217,8 @@ check "the certificate is active, 30 days" \
   test "$(api "/zones/$zone/client_certificates/$first" | jq -r '"\(.result.status) \(.result.validity_days)"')" = "active 30"
 check "the state holds the certificate the API serves" test "$(cat "$work/first.pem")" = "$(cat "$work/state.pem")"
 check "OCSP says good" test "$(ocsp "$work/first.pem")" = good
+check "the token holds the group the lookup by name found" \
+  test "$(api "/user/tokens/$(out token_id)" | jq -r '.result.policies[0].permission_groups[0].name')" = "SSL and Certificates Read"
 took
 
 phase "plan: no changes"
