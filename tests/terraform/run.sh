@@ -54,7 +54,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 
 # OpenTofu's go.mod has a replace directive, so `go install tofu@version` is refused: build it as a
-# dependency of a one-line module that copies that directive.
+# dependency of a small module that requires it and copies that directive.
 build_tofu() {
   local src=$cache/src/opentofu-$tofu_version bin=$cache/bin/tofu-$tofu_version
   if [ -x "$bin" ]; then
@@ -171,16 +171,13 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$wo
 export TF_CLI_CONFIG_FILE=$work/cli.tfrc TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
 export CLOUDFLARE_EMAIL=terraform@example.com CLOUDFLARE_API_KEY=$key
 export TF_VAR_base_url=$base/client/v4 TF_VAR_account_id=$account TF_VAR_csr_file=billing.csr
-# Runs tofu in the work folder; its whole output goes to tf.log, and the lines that say what it did
-# are shown (the whole output too when it fails). The exit code is tofu's.
+# Runs tofu in the work folder; its whole output goes to tf.log (a failed check prints it), and the
+# lines that say what it did are shown. The exit code is tofu's.
 tf() {
   local code=0
   (cd "$work/tf" && "$tfbin" "$@" -no-color -compact-warnings) >"$work/tf.log" 2>&1 || code=$?
   grep -E '^(Plan:|Apply complete|Destroy complete|No changes|Error)|must be replaced|: (Creating|Destroying|Creation complete|Destruction complete|Modifying|Modifications complete)' \
     "$work/tf.log" || true
-  if [ "$code" != 0 ] && [ "$code" != 2 ]; then
-    cat "$work/tf.log"
-  fi
   return "$code"
 }
 out() { (cd "$work/tf" && "$tfbin" output -raw "$1"); }
@@ -205,7 +202,7 @@ ocsp_revoked() { [ "$(ocsp "$1")" = revoked ]; }
 reads_revoked() { [ "$(cert_status "$1" "$2")" = revoked ]; }
 
 phase "apply: zone, certificate (validity_days 30), token"
-tf apply -auto-approve -var validity_days=30
+check "apply succeeds" tf apply -auto-approve -var validity_days=30
 zone=$(out zone_id)
 first=$(out certificate_id)
 ca_id=$(out ca_id)
@@ -227,7 +224,7 @@ tf plan -detailed-exitcode -var validity_days=30 || code=$?
 check "plan -detailed-exitcode is 0" test "$code" = 0
 # Drift in computed attributes does not make a plan; a refresh-only plan lists it. (Terraform 1.11
 # exits 2 from a refresh-only plan that lists nothing, so the plan's JSON is read instead.)
-tf plan -refresh-only -var validity_days=30 -out=refresh.plan
+check "a refresh-only plan succeeds" tf plan -refresh-only -var validity_days=30 -out=refresh.plan
 drift=$(cd "$work/tf" && "$tfbin" show -json refresh.plan | jq '.resource_drift // [] | length')
 check "a refresh-only plan finds no drift: every attribute reads back as stored" test "$drift" = 0
 # Using the token changes only its last_used_on, which a plan does not count as a change.
@@ -244,7 +241,7 @@ tf plan -detailed-exitcode -var validity_days=60 || code=$?
 check "plan -detailed-exitcode is 2" test "$code" = 2
 check "the plan replaces the certificate and nothing else" \
   grep -q -e '^Plan: 1 to add, 0 to change, 1 to destroy' -e 'cloudflare_client_certificate.billing must be replaced' "$work/tf.log"
-tf apply -auto-approve -var validity_days=60
+check "apply succeeds" tf apply -auto-approve -var validity_days=60
 second=$(out certificate_id)
 pem "$zone" "$second" >"$work/second.pem"
 check "a new certificate id" test "$second" != "$first"
@@ -262,7 +259,7 @@ took
 
 phase "a new token name: the token is updated in place"
 token=$(out token_id)
-tf apply -auto-approve -var validity_days=60 -var token_name=certificate-monitoring-2
+check "apply succeeds" tf apply -auto-approve -var validity_days=60 -var token_name=certificate-monitoring-2
 check "the token keeps its id" test "$(out token_id)" = "$token"
 check "the server has the new name" test "$(api "/user/tokens/$token" | jq -r .result.name)" = certificate-monitoring-2
 code=0
@@ -271,7 +268,7 @@ check "then the plan is empty again" test "$code" = 0
 took
 
 phase "destroy: the certificate is revoked, the token and the zone are deleted"
-tf destroy -auto-approve -var validity_days=60 -var token_name=certificate-monitoring-2
+check "destroy succeeds" tf destroy -auto-approve -var validity_days=60 -var token_name=certificate-monitoring-2
 check "OCSP says the certificate is revoked" within_15s ocsp_revoked "$work/second.pem"
 check "the token is gone" test "$(api "/user/tokens/$token" | jq -r '.errors[0].code')" = 7003
 check "the zone is gone" test "$(api "/zones/$zone" | jq -r '.errors[0].code')" = 7003
