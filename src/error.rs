@@ -61,7 +61,7 @@ pub mod codes {
     pub const RIGHTS_EXCEEDED: u32 = 1453;
     /// A name (token, zone) is empty, too long, or taken.
     pub const INVALID_NAME: u32 = 1454;
-    /// A zone still has certificates, so it cannot be deleted.
+    /// A zone still has a certificate that is active or pending reactivation, so it is kept.
     pub const ZONE_NOT_EMPTY: u32 = 1455;
     /// The account named is not the caller's.
     pub const INVALID_ACCOUNT: u32 = 1456;

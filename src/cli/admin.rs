@@ -30,7 +30,7 @@ pub enum ZoneCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a zone that has no certificates (certificates are never deleted).
+    /// Delete a zone whose certificates, if any, are all revoked (they stay stored and revoked).
     Delete {
         /// The zone's id.
         zone_id: String,

@@ -3,7 +3,8 @@
 use sqlx::FromRow;
 
 use super::audit::{insert_audit, AuditRow};
-use super::{db_run, Db, DbResult};
+use super::zones::LOCK_LIVE_ZONE;
+use super::{db_run, Db, DbError, DbResult};
 use crate::model::CertStatus;
 
 /// A stored client certificate, one column per field of the API object.
@@ -65,8 +66,22 @@ pub async fn insert_batch(db: &Db, rows: &[CertRow], audits: &[AuditRow]) -> DbR
         "INSERT INTO client_certificates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
          $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     );
+    let mut zones: Vec<&str> = rows.iter().map(|r| r.zone_id.as_str()).collect();
+    zones.sort_unstable();
+    zones.dedup();
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
+        for zone in &zones {
+            let live = sqlx::query(LOCK_LIVE_ZONE)
+                .bind(zone)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if live != 1 {
+                // Deleted while the certificate was being signed: as if the row had gone.
+                return Err(DbError::ForeignKeyViolation);
+            }
+        }
         for r in rows {
             sqlx::query(&sql)
                 .bind(&r.id)
@@ -214,11 +229,11 @@ pub async fn request_revocation(
          revocation_requested_at = $1 WHERE id = $2 AND zone_id = $3 \
          AND status IN ('active', 'pending_reactivation') RETURNING {COLUMNS}"
     );
-    move_status(db, &sql, zone_id, id, now, audit).await
+    move_status(db, &sql, zone_id, id, now, audit, false).await
 }
 
 /// Moves a `revoked` or `pending_revocation` certificate to `pending_reactivation`, in one statement.
-/// `None` when it was in neither state (or does not exist).
+/// `None` when it was in neither state (or does not exist), or its zone is deleted.
 pub async fn request_reactivation(
     db: &Db,
     zone_id: &str,
@@ -231,11 +246,11 @@ pub async fn request_reactivation(
          WHERE id = $2 AND zone_id = $3 AND status IN ('revoked', 'pending_revocation') \
          RETURNING {COLUMNS}"
     );
-    move_status(db, &sql, zone_id, id, now, audit).await
+    move_status(db, &sql, zone_id, id, now, audit, true).await
 }
 
 /// Runs a status `UPDATE ... RETURNING` (`$1` now, `$2` id, `$3` zone) and, when it moved a row,
-/// writes `audit` in the same transaction.
+/// writes `audit` in the same transaction. With `live_zone`, only while the zone is not deleted.
 async fn move_status(
     db: &Db,
     sql: &str,
@@ -243,9 +258,20 @@ async fn move_status(
     id: &str,
     now: i64,
     audit: &AuditRow,
+    live_zone: bool,
 ) -> DbResult<Option<CertRow>> {
     db_run!(db, |pool| {
         let mut tx = pool.begin().await?;
+        if live_zone {
+            let n = sqlx::query(LOCK_LIVE_ZONE)
+                .bind(zone_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Ok(None);
+            }
+        }
         let row = sqlx::query_as::<_, CertRow>(sql)
             .bind(now)
             .bind(id)

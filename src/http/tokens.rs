@@ -115,9 +115,15 @@ pub async fn roll(
     Ok(ok(secret.expose_secret()))
 }
 
-/// `GET /user/tokens/permission_groups`: needs any valid credential.
-pub async fn groups(Auth(_caller): Auth) -> Result<Response> {
-    Ok(ok(permission_groups()))
+/// `GET /user/tokens/permission_groups` (`name`, `scope`): needs any valid credential.
+pub async fn groups(Auth(_caller): Auth, QueryMap(params): QueryMap) -> Result<Response> {
+    let filter = |key: &str| {
+        params
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    Ok(ok(permission_groups(filter("name"), filter("scope"))))
 }
 
 /// `GET /user/tokens/verify`: the presented token's id and status; a bearer token only.

@@ -96,7 +96,7 @@ pub async fn get_one(
     Ok(ok(s.get_zone(&caller, &zone).await?))
 }
 
-/// `DELETE /zones/{zone_id}`: refused (400) while the zone has certificates.
+/// `DELETE /zones/{zone_id}`: refused (400) while the zone has a certificate that is not revoked.
 pub async fn delete(
     State(s): State<Arc<Services>>,
     Auth(caller): Auth,

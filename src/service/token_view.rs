@@ -45,10 +45,39 @@ pub fn token_json(row: &TokenRow, now: i64) -> Value {
     v
 }
 
-/// The permission groups, as `GET /user/tokens/permission_groups` lists them.
-pub fn permission_groups() -> Vec<Value> {
+/// The permission groups, as `GET /user/tokens/permission_groups` lists them: only the one named
+/// `name` (exactly, as Cloudflare filters) and those of scope `scope`, when given.
+pub fn permission_groups(name: Option<&str>, scope: Option<&str>) -> Vec<Value> {
     PermissionGroup::ALL
         .iter()
+        .filter(|g| name.is_none_or(|n| g.name() == n))
+        .filter(|g| scope.is_none_or(|s| g.scope() == s))
         .map(|g| json!({"id": g.id(), "name": g.name(), "scopes": [g.scope()]}))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permission_groups;
+
+    fn names(v: Vec<serde_json::Value>) -> Vec<String> {
+        v.iter()
+            .map(|g| g["name"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn permission_groups_filter_by_exact_name_and_by_scope() {
+        assert_eq!(permission_groups(None, None).len(), 6);
+        assert_eq!(
+            names(permission_groups(Some("SSL and Certificates Read"), None)),
+            ["SSL and Certificates Read"]
+        );
+        assert!(permission_groups(Some("ssl and certificates read"), None).is_empty());
+        assert_eq!(
+            names(permission_groups(None, Some("com.cloudflare.api.user"))),
+            ["API Tokens Read", "API Tokens Write"]
+        );
+        assert!(permission_groups(Some("Zone Read"), Some("com.cloudflare.api.user")).is_empty());
+    }
 }

@@ -1,6 +1,6 @@
 //! Zones as Cloudflare's `/zones` has them: create, list (filter by name and account, paged), read,
-//! delete (refused while the zone has certificates). Zone Read sees, Zone Write changes; a token
-//! sees only the zones its policies name.
+//! delete (refused while the zone has a certificate that is not revoked). Zone Read sees, Zone
+//! Write changes; a token sees only the zones its policies name.
 
 use serde_json::{json, Value};
 
@@ -119,7 +119,10 @@ impl Services {
         }
     }
 
-    /// Deletes a zone without certificates; needs Zone Write on it. Returns `{id}`.
+    /// Deletes a zone; needs Zone Write on it. Returns `{id}`. A zone whose certificates are all
+    /// revoked or pending revocation is deleted too (Terraform destroys a zone after revoking its
+    /// certificates): they stay stored, in the CRL and in OCSP, and leave the API with the zone.
+    /// One with a certificate that is active or pending reactivation is refused.
     pub async fn delete_zone(&self, caller: &Caller, zone: &ZoneId, now: i64) -> Result<Value> {
         let p = &caller.principal;
         if !p.zone_rights(zone.as_str()).has(PermissionGroup::ZoneWrite) {
@@ -130,19 +133,20 @@ impl Services {
             .ok_or(Error::NotFound)?;
         let view = zone_json(&old, DEFAULT_ACCOUNT);
         let audit = caller.audit("delete", ResourceType::Zone, &old.id, Some(view), None, now);
-        match zones::delete_zone(&self.db, &p.account_id, zone.as_str(), &audit).await? {
-            ZoneDeletion::Deleted => {
+        match zones::delete_zone(&self.db, &p.account_id, zone.as_str(), now, &audit).await? {
+            ZoneDeletion::Deleted | ZoneDeletion::Retired(_) => {
                 if let Some(cache) = &self.auth_cache {
                     cache.forget_zone(zone.as_str());
                 }
                 Ok(json!({ "id": old.id }))
             }
             ZoneDeletion::Missing => Err(Error::NotFound),
-            ZoneDeletion::HasCertificates(n) => Err(Error::invalid(
+            ZoneDeletion::HasLiveCertificates(n) => Err(Error::invalid(
                 codes::ZONE_NOT_EMPTY,
                 format!(
-                    "zone {} still has {n} client certificate(s); certificates are never deleted, \
-                     so a zone that has any cannot be",
+                    "zone {} still has {n} client certificate(s) that are active or pending \
+                     reactivation; revoke them first (certificates are never deleted: a zone whose \
+                     certificates are all revoked is deleted, and they stay revoked)",
                     old.name
                 ),
                 None,

@@ -37,4 +37,6 @@ mod sdk;
 mod signer_link;
 mod signers;
 mod skips;
+mod terraform_wire;
 mod x509;
+mod zone_deletion;
