@@ -18,7 +18,8 @@ use crate::service::certificates::CreateRequest;
 use crate::service::listing::ListQuery;
 use crate::service::Services;
 
-fn create_request(body: &serde_json::Map<String, Value>) -> Result<CreateRequest> {
+/// The fields of a create body: `csr` (a string) and `validity_days` (a whole number).
+pub(crate) fn create_request(body: &serde_json::Map<String, Value>) -> Result<CreateRequest> {
     let csr = match body.get("csr") {
         None | Some(Value::Null) => {
             return Err(Error::invalid(

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use serde_json::Value;
 
 use crate::error::{codes, Error};
@@ -47,7 +47,8 @@ fn is_json(req: &Request) -> bool {
         .unwrap_or(false)
 }
 
-fn parse_object(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, Error> {
+/// The body of a [`JsonObject`]: valid JSON, an object.
+pub(crate) fn parse_object(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, Error> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::invalid(
@@ -137,16 +138,19 @@ pub struct QueryMap(pub HashMap<String, String>);
 impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
-        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| {
-                Error::invalid(
-                    codes::INVALID_QUERY,
-                    format!("invalid query string: {e}"),
-                    None,
-                )
-            })?;
-        Ok(QueryMap(map))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
+        query_map(&parts.uri).map(QueryMap)
     }
+}
+
+/// The query string of `uri` as a map (the last of repeated keys wins).
+pub(crate) fn query_map(uri: &Uri) -> Result<HashMap<String, String>, Error> {
+    let Query(map) = Query::<HashMap<String, String>>::try_from_uri(uri).map_err(|e| {
+        Error::invalid(
+            codes::INVALID_QUERY,
+            format!("invalid query string: {e}"),
+            None,
+        )
+    })?;
+    Ok(map)
 }

@@ -9,7 +9,7 @@ use crate::db::certificates::{self as repo, CertRow};
 use crate::error::{codes, Error, Result};
 use crate::model::policy::PermissionGroup;
 use crate::model::{random_bytes, CertId, CertStatus, ZoneId};
-use crate::signer::Pointers;
+use crate::signer::{IssuedCert, Pointers, Signer};
 use crate::x509::{Csr, CsrError};
 
 /// Longest validity a client certificate can be issued for.
@@ -46,38 +46,21 @@ impl Services {
     ) -> Result<ClientCertificate> {
         self.authorize(&caller.principal, zone, PermissionGroup::SslWrite)
             .await?;
-        if !(1..=MAX_VALIDITY_DAYS).contains(&req.validity_days) {
-            return Err(Error::invalid(
-                codes::VALIDITY_OUT_OF_RANGE,
-                format!(
-                    "validity_days must be a whole number from 1 to {MAX_VALIDITY_DAYS}, not {}",
-                    req.validity_days
-                ),
-                Some("/validity_days"),
-            ));
-        }
-        let not_after = now + req.validity_days * DAY;
+        check_validity_days(req.validity_days)?;
         let ca = self.cas.issuing()?;
         let signer = self.cas.signer(&ca.id).await?;
-        if not_after > signer.not_after() {
-            return Err(Error::invalid(
-                codes::VALIDITY_EXCEEDS_CA,
-                format!(
-                    "validity_days {} would outlive the CA certificate, which expires {}",
-                    req.validity_days,
-                    rfc3339(signer.not_after())
-                ),
-                Some("/validity_days"),
-            ));
-        }
+        let not_after = not_after(req.validity_days, now, signer.not_after())?;
         let pointers = self.pointers(&ca.id);
         let pem = req.csr.clone();
         let (csr, issued) = tokio::task::spawn_blocking(move || {
-            let csr = Csr::parse(&pem).map_err(csr_error)?;
-            let issued = signer
-                .issue(&csr, random_bytes::<20>(), now, not_after, Some(&pointers))
-                .map_err(|e| super::custody::signing_error("signing the certificate", e))?;
-            Ok::<_, Error>((csr, issued))
+            issue_for_csr(
+                &signer,
+                &pem,
+                random_bytes::<20>(),
+                now,
+                not_after,
+                &pointers,
+            )
         })
         .await
         .map_err(|e| Error::Internal(format!("signing task failed: {e}")))??;
@@ -251,6 +234,51 @@ impl Services {
 enum Transition {
     Revoke,
     Reactivate,
+}
+
+/// `validity_days` is 1..=[`MAX_VALIDITY_DAYS`].
+pub(crate) fn check_validity_days(days: i64) -> Result<()> {
+    if (1..=MAX_VALIDITY_DAYS).contains(&days) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        codes::VALIDITY_OUT_OF_RANGE,
+        format!("validity_days must be a whole number from 1 to {MAX_VALIDITY_DAYS}, not {days}"),
+        Some("/validity_days"),
+    ))
+}
+
+/// The notAfter of a certificate valid for `days` (already checked) from `now`, within the CA's.
+pub(crate) fn not_after(days: i64, now: i64, ca_not_after: i64) -> Result<i64> {
+    let not_after = now + days * DAY;
+    if not_after > ca_not_after {
+        return Err(Error::invalid(
+            codes::VALIDITY_EXCEEDS_CA,
+            format!(
+                "validity_days {days} would outlive the CA certificate, which expires {}",
+                rfc3339(ca_not_after)
+            ),
+            Some("/validity_days"),
+        ));
+    }
+    Ok(not_after)
+}
+
+/// Parses and verifies the PEM CSR `pem`, then has `signer` issue its certificate: every refusal
+/// of the CSR is a 400 about `/csr`; a signing failure is internal (or unavailable).
+pub(crate) fn issue_for_csr(
+    signer: &Signer,
+    pem: &str,
+    serial: [u8; 20],
+    now: i64,
+    not_after: i64,
+    pointers: &Pointers,
+) -> Result<(Csr, IssuedCert)> {
+    let csr = Csr::parse(pem).map_err(csr_error)?;
+    let issued = signer
+        .issue(&csr, serial, now, not_after, Some(pointers))
+        .map_err(|e| super::custody::signing_error("signing the certificate", e))?;
+    Ok((csr, issued))
 }
 
 fn csr_error(e: CsrError) -> Error {
