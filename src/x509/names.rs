@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
 use rcgen::{DistinguishedName, DnType, DnValue, SanType};
+use x509_cert::der::oid::ObjectIdentifier;
 use x509_parser::der_parser::asn1_rs::{Oid, Tag};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid2abbrev, oid_registry};
@@ -41,14 +42,7 @@ pub(crate) fn distinguished_name(name: &X509Name<'_>) -> Result<DistinguishedNam
             ));
         };
         let label = label(attr.attr_type());
-        let arcs: Vec<u64> = attr
-            .attr_type()
-            .iter()
-            .ok_or_else(|| {
-                NameError::Unsupported(format!("the attribute type {label} is too large"))
-            })?
-            .collect();
-        let ty = DnType::from_oid(&arcs);
+        let ty = DnType::from_oid(&arcs(attr.attr_type(), &label)?);
         if dn.get(&ty).is_some() {
             return Err(NameError::Unsupported(format!(
                 "the subject has more than one {label} attribute; each attribute type may appear only once"
@@ -57,6 +51,27 @@ pub(crate) fn distinguished_name(name: &X509Name<'_>) -> Result<DistinguishedNam
         dn.push(ty, value(attr, &label)?);
     }
     Ok(dn)
+}
+
+/// The arcs of an attribute type, when they encode back to its own bytes. rcgen writes a type
+/// from its arcs, and asn1-rs reads a first sub-identifier over 119 as arcs `3.x` (an OID of one
+/// arc, or none, as just that), on which yasna, rcgen's DER writer, panics.
+fn arcs(oid: &Oid<'_>, label: &str) -> Result<Vec<u64>, NameError> {
+    let unsupported = || {
+        NameError::Unsupported(format!(
+            "the attribute type {label} cannot be copied exactly"
+        ))
+    };
+    let arcs: Vec<u64> = oid.iter().ok_or_else(unsupported)?.collect();
+    let small = arcs
+        .iter()
+        .map(|&a| u32::try_from(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| unsupported())?;
+    match ObjectIdentifier::from_arcs(small) {
+        Ok(back) if back.as_bytes() == oid.as_bytes() => Ok(arcs),
+        _ => Err(unsupported()),
+    }
 }
 
 /// countryName, serialNumber and dnQualifier are PrintableString in RFC 5280 (Appendix A); a CSR
@@ -69,13 +84,22 @@ pub(crate) fn printable_where_required(dn: DistinguishedName) -> DistinguishedNa
         let required = PRINTABLE_ONLY
             .iter()
             .any(|arcs| ty == &DnType::from_oid(arcs));
-        let value = match PrintableString::try_from(text(value)) {
-            Ok(p) if required => DnValue::PrintableString(p),
+        let value = match printable_string(&text(value)) {
+            Some(p) if required => DnValue::PrintableString(p),
             _ => value.clone(),
         };
         out.push(ty.clone(), value);
     }
     out
+}
+
+/// `text` as a PrintableString rcgen can write. PrintableString has '?', and rcgen accepts it, but
+/// yasna 0.6 (which writes rcgen's DER) panics on it; such text stays a UTF8String.
+fn printable_string(text: &str) -> Option<PrintableString> {
+    if text.contains('?') {
+        return None;
+    }
+    PrintableString::try_from(text).ok()
 }
 
 /// The value with its ASN.1 string type; types rcgen lacks (NumericString, VisibleString) become
@@ -86,9 +110,9 @@ fn value(attr: &AttributeTypeAndValue<'_>, label: &str) -> Result<DnValue, NameE
         || NameError::Malformed(format!("the subject attribute {label} is not valid text"));
     let text = || std::str::from_utf8(any.data).map_err(|_| malformed());
     let printable_or_utf8 = |s: &str| {
-        PrintableString::try_from(s)
+        printable_string(s)
             .map(DnValue::PrintableString)
-            .unwrap_or_else(|_| DnValue::Utf8String(s.to_owned()))
+            .unwrap_or_else(|| DnValue::Utf8String(s.to_owned()))
     };
     Ok(match any.tag() {
         Tag::Utf8String => DnValue::Utf8String(text()?.to_owned()),
@@ -205,6 +229,66 @@ pub(crate) fn label(oid: &Oid<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use x509_parser::prelude::FromDer;
+
+    #[test]
+    fn an_attribute_type_asn1_rs_reads_as_arcs_no_oid_has_is_refused_not_handed_to_rcgen() {
+        // asn1-rs reads the type 0x81 0x00 (2.48) as 3.9.0, 0x78 (2.40) as 3.0 and 0x00 (0.0) as the
+        // lone arc 0; rcgen's writer panicked on each. A type that encodes back is copied.
+        let name = |oid: &[u8]| {
+            let atv = [&[0x06, oid.len() as u8][..], oid, &[0x0c, 0x01, b'x']].concat();
+            let rdn = [&[0x30, atv.len() as u8][..], &atv].concat();
+            let set = [&[0x31, rdn.len() as u8][..], &rdn].concat();
+            [&[0x30, set.len() as u8][..], &set].concat()
+        };
+        for oid in [&[0x81, 0x00][..], &[0x78], &[0x00], &[], &[0x2a, 0x80, 0x01]] {
+            let der = name(oid);
+            let (_, parsed) = X509Name::from_der(&der).unwrap();
+            assert!(
+                matches!(distinguished_name(&parsed), Err(NameError::Unsupported(m)) if m.contains("cannot be copied")),
+                "{oid:x?}"
+            );
+        }
+        let der = name(&[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37]);
+        let (_, parsed) = X509Name::from_der(&der).unwrap();
+        let dn = distinguished_name(&parsed).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = dn;
+        assert!(params.serialize_request(&key).is_ok());
+    }
+
+    #[test]
+    fn a_printable_string_with_a_question_mark_is_copied_as_utf8_since_rcgen_cannot_write_it() {
+        // Found by fuzz/csr_signed, whose own use of rcgen hit it: rcgen accepts '?' in a
+        // PrintableString, then yasna 0.6 panics writing it. countryName, serialNumber and dnQualifier ("SN?") stay UTF8String ...
+        let mut dn = DistinguishedName::new();
+        dn.push(
+            DnType::from_oid(&[2, 5, 4, 5]),
+            DnValue::Utf8String("SN?".into()),
+        );
+        dn.push(DnType::CommonName, DnValue::Utf8String("svc".into()));
+        let out = printable_where_required(dn);
+        assert!(matches!(
+            out.get(&DnType::from_oid(&[2, 5, 4, 5])),
+            Some(DnValue::Utf8String(s)) if s == "SN?"
+        ));
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = out;
+        assert!(params.serialize_request(&key).is_ok());
+        // ... and a CA subject `O=A?` sent as a PrintableString is copied as text rcgen can write
+        // (the CA is then refused because its subject does not re-encode to the same bytes).
+        let name = [
+            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x13, 0x02, b'A', b'?',
+        ];
+        let (_, name) = X509Name::from_der(&name).unwrap();
+        let dn = distinguished_name(&name).unwrap();
+        assert!(matches!(
+            dn.get(&DnType::OrganizationName),
+            Some(DnValue::Utf8String(s)) if s == "A?"
+        ));
+    }
 
     #[test]
     fn country_serial_and_dn_qualifier_become_printable_strings_other_attributes_keep_their_type() {
