@@ -241,7 +241,13 @@ mod tests {
             let set = [&[0x31, rdn.len() as u8][..], &rdn].concat();
             [&[0x30, set.len() as u8][..], &set].concat()
         };
-        for oid in [&[0x81, 0x00][..], &[0x78], &[0x00], &[], &[0x2a, 0x80, 0x01]] {
+        for oid in [
+            &[0x81, 0x00][..],
+            &[0x78],
+            &[0x00],
+            &[],
+            &[0x2a, 0x80, 0x01],
+        ] {
             let der = name(oid);
             let (_, parsed) = X509Name::from_der(&der).unwrap();
             assert!(
@@ -280,7 +286,8 @@ mod tests {
         // ... and a CA subject `O=A?` sent as a PrintableString is copied as text rcgen can write
         // (the CA is then refused because its subject does not re-encode to the same bytes).
         let name = [
-            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x13, 0x02, b'A', b'?',
+            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x13, 0x02, b'A',
+            b'?',
         ];
         let (_, name) = X509Name::from_der(&name).unwrap();
         let dn = distinguished_name(&name).unwrap();
