@@ -9,13 +9,13 @@ pub mod crl;
 pub mod csr;
 pub(crate) mod der;
 pub mod describe;
-mod exact_subject;
+pub(crate) mod exact_subject;
 mod name_rules;
 pub(crate) mod names;
 pub mod ocsp;
 pub(crate) mod policy;
 pub(crate) mod precheck;
-mod san_rules;
+pub(crate) mod san_rules;
 mod strings;
 pub mod subject;
 
