@@ -126,6 +126,11 @@ func administer(baseURL string, csrs []string) {
 		Account: cloudflare.F(zones.ZoneNewParamsAccount{ID: cloudflare.F(account)}),
 		Name:    cloudflare.F("other-" + name),
 	}))(at + " zone create without type")
+	_, err := admin.Zones.New(ctx, zones.ZoneNewParams{
+		Account: cloudflare.F(zones.ZoneNewParamsAccount{ID: cloudflare.F(account)}),
+		Name:    cloudflare.F(name),
+	})
+	apiError(err, 400, 1454, at+" a zone name taken")
 	fetched := must(admin.Zones.Get(ctx, zones.ZoneGetParams{ZoneID: cloudflare.F(zone.ID)}))(at + " zone get")
 	zoneWellFormed(fetched, account, at+" got zone")
 	check(fetched.ID == zone.ID && fetched.Name == name, "%s zone get", at)
@@ -168,7 +173,7 @@ func administer(baseURL string, csrs []string) {
 	}
 
 	// mtls-ca has nothing to edit on a zone (never paused, always full, no vanity name servers).
-	_, err := admin.Zones.Edit(ctx, zones.ZoneEditParams{ZoneID: cloudflare.F(zone.ID), Paused: cloudflare.F(true)})
+	_, err = admin.Zones.Edit(ctx, zones.ZoneEditParams{ZoneID: cloudflare.F(zone.ID), Paused: cloudflare.F(true)})
 	apiError(err, 405, 7001, at+" zone edit")
 
 	// Permission groups: one page, no result_info.
