@@ -84,15 +84,15 @@ pub async fn get_one(
     Ok(ok(s.get_token(&caller, &id, clock::now()).await?))
 }
 
-/// `PUT /user/tokens/{token_id}`: replaces name, policies, condition, validity (and status if sent).
+/// `PUT /user/tokens/{token_id}`: replaces name, policies, condition, validity (and status if
+/// sent); a body with neither name nor policies changes only what it sends.
 pub async fn update(
     State(s): State<Arc<Services>>,
     Auth(caller): Auth,
     TokenPath(id): TokenPath,
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
-    let spec = parse_spec(&body, true)?;
-    Ok(ok(s.update_token(&caller, &id, spec, clock::now()).await?))
+    Ok(ok(s.put_token(&caller, &id, &body, clock::now()).await?))
 }
 
 /// `DELETE /user/tokens/{token_id}`.

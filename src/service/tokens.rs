@@ -3,12 +3,12 @@
 //! its own owner; nobody gives a new token rights they do not hold.
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::audit::ResourceType;
 use super::auth::{hash_secret, new_secret, Caller, Principal, TOKEN_PREFIX};
 use super::policy_input::cli_policy;
-use super::token_input::TokenSpec;
+use super::token_input::{parse_spec, TokenSpec};
 use super::token_rights::{check_within_rights, visible, visible_any, writable};
 use super::token_view::token_json;
 use super::Services;
@@ -134,8 +134,34 @@ impl Services {
         self.create_token(caller, spec, true, now).await
     }
 
+    /// `PUT /user/tokens/{id}`. A body with `name` or `policies` replaces the token (see
+    /// [`Self::update_token`]); one with neither changes only the fields it sends and keeps the
+    /// rest, because the Go SDK's `TokenUpdateParams` makes every field optional: `Update` with
+    /// only `Status` sends `{"status":"disabled"}`, where Python and TypeScript require both.
+    pub async fn put_token(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Map<String, Value>,
+        now: i64,
+    ) -> Result<Value> {
+        let spec = if body.contains_key("name") || body.contains_key("policies") {
+            parse_spec(body, true)?
+        } else {
+            let old = token_json(&self.visible_token(&caller.principal, id).await?, now);
+            let mut merged: Map<String, Value> =
+                ["name", "policies", "condition", "not_before", "expires_on"]
+                    .into_iter()
+                    .filter_map(|k| old.get(k).map(|v| (k.to_owned(), v.clone())))
+                    .collect();
+            merged.extend(body.clone());
+            parse_spec(&merged, true)?
+        };
+        self.update_token(caller, id, spec, now).await
+    }
+
     /// Replaces a token's name, policies, condition and validity; `status` changes it only when sent.
-    pub async fn update_token(
+    async fn update_token(
         &self,
         caller: &Caller,
         id: &str,

@@ -21,6 +21,7 @@ mod crl_sync;
 mod crl_tls;
 mod custody;
 mod errors;
+mod go_sdk_wire;
 mod https;
 mod lifecycle;
 mod listing;

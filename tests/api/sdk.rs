@@ -1,6 +1,7 @@
 //! Cloudflare's official SDKs against a running server, with only the base URL changed: the Python
 //! SDK (PyPI `cloudflare`), the TypeScript/JavaScript SDK (npm `cloudflare`) and the Go SDK
-//! (`github.com/cloudflare/cloudflare-go/v7`), on every engine.
+//! (`github.com/cloudflare/cloudflare-go/v7`; client certificates, zones and user tokens), on
+//! every engine. Python and TypeScript provision zones and tokens in tests/api/admin.rs.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -179,10 +180,11 @@ async fn the_official_node_sdk_creates_lists_revokes_and_gets_typed_errors() {
     run_check(Path::new("node"), &[vec![script.into()]], &dir, "sdk-node").await;
 }
 
-/// The Go SDK in two phases: everything, then (after one worker run) the certificates it left
+/// The Go SDK in two phases: client certificates, then zones and user tokens with the user's
+/// Global API Key (tests/sdk/go/admin.go); then, after one worker run, the certificates it left
 /// pending read `revoked` and `active`.
 #[tokio::test]
-async fn the_official_go_sdk_creates_lists_revokes_and_gets_typed_errors() {
+async fn the_official_go_sdk_issues_revokes_provisions_zones_and_tokens_and_gets_typed_errors() {
     let Some(program) = go_sdk_check() else {
         return;
     };

@@ -9,7 +9,8 @@
 // MTLS_CA_STATE, a file to keep state in between the two phases:
 //
 //	sdkcheck check          everything, leaving per base URL one certificate pending_revocation
-//	                        and one pending_reactivation
+//	                        and one pending_reactivation; then, with the user's Global API Key,
+//	                        zones and user API tokens (admin.go), leaving none of its own behind
 //	sdkcheck after-worker   run after the test has run the worker once: the SDK reads them
 //	                        revoked and active again
 //
@@ -165,6 +166,7 @@ func main() {
 		state := map[string]State{}
 		for _, baseURL := range bases() {
 			state[baseURL] = run(baseURL)
+			administer(baseURL, readCSRs())
 		}
 		data, err := json.Marshal(state)
 		if err == nil {
@@ -191,9 +193,7 @@ func main() {
 	fmt.Printf("sdk-go: %d passed, 0 failed\n", checks)
 }
 
-func run(baseURL string) State {
-	at := "[" + baseURL + "]"
-	zone := env("MTLS_CA_ZONE")
+func readCSRs() []string {
 	var csrs []string
 	data, err := os.ReadFile(env("MTLS_CA_CSRS"))
 	if err == nil {
@@ -202,6 +202,13 @@ func run(baseURL string) State {
 	if err != nil || len(csrs) < 12 {
 		fail("reading the CSRs: %v (%d)", err, len(csrs))
 	}
+	return csrs
+}
+
+func run(baseURL string) State {
+	at := "[" + baseURL + "]"
+	zone := env("MTLS_CA_ZONE")
+	csrs := readCSRs()
 	rec := &recorder{}
 	cf := client(baseURL, rec, option.WithAPIToken(env("MTLS_CA_TOKEN")))
 	certs := cf.ClientCertificates
@@ -364,7 +371,7 @@ func run(baseURL string) State {
 	check(left.Status == "pending_revocation", "%s delete gives %s", at, left.Status)
 
 	// Typed errors.
-	_, err = certs.New(ctx, client_certificates.ClientCertificateNewParams{
+	_, err := certs.New(ctx, client_certificates.ClientCertificateNewParams{
 		ZoneID: cloudflare.F(zone), Csr: cloudflare.F("not a csr"), ValidityDays: cloudflare.F(int64(30)),
 	})
 	apiError(err, 400, 1410, at+" a bad CSR")
