@@ -70,7 +70,7 @@ pub async fn create(
     Auth(caller): Auth,
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
-    let spec = parse_spec(&body, false)?;
+    let spec = parse_spec(&body)?;
     let (token, _secret) = s.create_token(&caller, spec, false, clock::now()).await?;
     Ok(ok(token))
 }

@@ -25,7 +25,7 @@ pub struct TokenSpec {
     pub not_before: Option<i64>,
     /// Unix seconds.
     pub expires_on: Option<i64>,
-    /// `Some(true)` to disable, `Some(false)` to enable, `None` to keep (update only).
+    /// `Some(true)` to disable, `Some(false)` to enable, `None` to keep (a new token is active).
     pub disabled: Option<bool>,
 }
 
@@ -82,8 +82,9 @@ impl TokenSpec {
     }
 }
 
-/// Parses a create (`update` false) or update body.
-pub fn parse_spec(body: &Map<String, Value>, update: bool) -> Result<TokenSpec> {
+/// Parses a create or update body (`status` is `active` or `disabled` in both: Terraform's
+/// `cloudflare_api_token` sends it on create).
+pub fn parse_spec(body: &Map<String, Value>) -> Result<TokenSpec> {
     let name = parse_name(body.get("name"))?;
     let policies = match body.get("policies") {
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -127,15 +128,8 @@ pub fn parse_spec(body: &Map<String, Value>, update: bool) -> Result<TokenSpec> 
     }
     let disabled = match body.get("status") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if update && s == "active" => Some(false),
-        Some(Value::String(s)) if update && s == "disabled" => Some(true),
-        Some(_) if !update => {
-            return Err(invalid(
-                codes::INVALID_QUERY,
-                "status cannot be set on create; a new token is active",
-                "/status",
-            ))
-        }
+        Some(Value::String(s)) if s == "active" => Some(false),
+        Some(Value::String(s)) if s == "disabled" => Some(true),
         Some(_) => {
             return Err(invalid(
                 codes::WRONG_TYPE,
@@ -160,8 +154,8 @@ mod tests {
     use crate::model::policy::PermissionGroup;
     use serde_json::json;
 
-    fn spec(v: Value, update: bool) -> Result<TokenSpec> {
-        parse_spec(v.as_object().expect("object"), update)
+    fn spec(v: Value) -> Result<TokenSpec> {
+        parse_spec(v.as_object().expect("object"))
     }
 
     fn pointer(r: Result<TokenSpec>) -> Option<String> {
@@ -173,14 +167,11 @@ mod tests {
 
     #[test]
     fn a_cloudflare_body_parses() {
-        let s = spec(
-            json!({"name": " ci ", "policies": [{"effect": "allow",
+        let s = spec(json!({"name": " ci ", "policies": [{"effect": "allow",
                 "permission_groups": [{"id": "c03055bc037c4ea9afb9a9f104b7b721", "name": "x"}],
                 "resources": {"com.cloudflare.api.account.zone.abc": "*"}}],
                 "condition": {"request_ip": {"in": ["10.0.0.0/8"]}},
-                "expires_on": "2030-01-01T00:00:00Z"}),
-            false,
-        )
+                "expires_on": "2030-01-01T00:00:00Z"}))
         .expect("parses");
         assert_eq!(s.name, "ci");
         assert_eq!(s.policies[0].groups, vec![PermissionGroup::SslWrite]);
@@ -217,18 +208,14 @@ mod tests {
                 "/expires_on",
             ),
             (
-                json!({"name": "a", "policies": [{"effect": "allow", "permission_groups": group, "resources": res}], "status": "disabled"}),
+                json!({"name": "a", "policies": [{"effect": "allow", "permission_groups": group, "resources": res}], "status": "expired"}),
                 "/status",
             ),
         ];
         for (body, at) in cases {
-            assert_eq!(
-                pointer(spec(body.clone(), false)).as_deref(),
-                Some(at),
-                "{body}"
-            );
+            assert_eq!(pointer(spec(body.clone())).as_deref(), Some(at), "{body}");
         }
         let ok = json!({"name": "a", "policies": [{"effect": "allow", "permission_groups": group, "resources": res}], "status": "disabled"});
-        assert_eq!(spec(ok, true).expect("update").disabled, Some(true));
+        assert_eq!(spec(ok).expect("parses").disabled, Some(true));
     }
 }

@@ -90,7 +90,7 @@ impl Services {
             condition: spec.condition.to_json().map(|c| c.to_string()),
             not_before: spec.not_before,
             expires_on: spec.expires_on,
-            disabled: false,
+            disabled: spec.disabled.unwrap_or(false),
             created_at: now,
             modified_at: now,
             last_used_at: None,
@@ -146,7 +146,7 @@ impl Services {
         now: i64,
     ) -> Result<Value> {
         let spec = if body.contains_key("name") || body.contains_key("policies") {
-            parse_spec(body, true)?
+            parse_spec(body)?
         } else {
             let old = token_json(&self.visible_token(&caller.principal, id).await?, now);
             let mut merged: Map<String, Value> =
@@ -155,7 +155,7 @@ impl Services {
                     .filter_map(|k| old.get(k).map(|v| (k.to_owned(), v.clone())))
                     .collect();
             merged.extend(body.clone());
-            parse_spec(&merged, true)?
+            parse_spec(&merged)?
         };
         self.update_token(caller, id, spec, now).await
     }

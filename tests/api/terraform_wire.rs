@@ -157,3 +157,69 @@ async fn the_zone_and_token_bodies_of_the_provider_are_taken_and_read_back_as_se
         app.stop().await;
     }
 }
+
+/// cloudflare_api_token sends its `status` on create: a token made `disabled` exists, reads back
+/// disabled, and its secret is refused until the token is enabled.
+#[tokio::test]
+async fn a_token_created_with_status_disabled_is_made_disabled() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let key = user_key(&app).await;
+        let zone = app.new_zone().await;
+        let policy = json!([{"effect": "allow",
+            "permission_groups": [{"id": "7b7216b327b04b8fbc8f524e1f9b7531"}],
+            "resources": {format!("com.cloudflare.api.account.zone.{zone}"): "*"}}]);
+        let mut secret = String::new();
+        for (status, code) in [
+            ("expired", StatusCode::BAD_REQUEST),
+            ("disabled", StatusCode::OK),
+        ] {
+            let (got, v) = json_of(
+                as_user(&app, &key, Method::POST, "/user/tokens")
+                    .json(&json!({"name": format!("made-{status}"), "policies": policy, "status": status}))
+                    .send()
+                    .await
+                    .expect("send"),
+            )
+            .await;
+            assert_eq!(got, code, "{status}: {v}");
+            if got == StatusCode::OK {
+                assert_eq!(v["result"]["status"], "disabled", "{v}");
+                secret = v["result"]["value"].as_str().expect("value").to_owned();
+            }
+        }
+        let (got, v) = json_of(
+            app.client
+                .get(app.url(&format!("/zones/{zone}/client_certificates")))
+                .bearer_auth(&secret)
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert!(
+            got.is_client_error() && got != StatusCode::NOT_FOUND,
+            "{got} {v}"
+        );
+        let (_, list) = json_of(
+            as_user(&app, &key, Method::GET, "/user/tokens")
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        let made = list["result"]
+            .as_array()
+            .expect("tokens")
+            .iter()
+            .find(|t| t["name"] == "made-disabled")
+            .expect("the disabled token was made")
+            .clone();
+        assert_eq!(made["status"], "disabled", "{made}");
+        assert!(
+            !list.to_string().contains("made-expired"),
+            "the refused one was not made: {list}"
+        );
+        app.stop().await;
+    }
+}

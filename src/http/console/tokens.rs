@@ -164,7 +164,7 @@ pub async fn create(State(s): State<Arc<Services>>, change: Change) -> Result<Re
     if !change.field("expires_on").is_empty() {
         body["expires_on"] = json!(change.field("expires_on"));
     }
-    let spec = parse_spec(body.as_object().ok_or(Error::NotFound)?, false)?;
+    let spec = parse_spec(body.as_object().ok_or(Error::NotFound)?)?;
     let (token, secret) = s.create_token(caller, spec, false, clock::now()).await?;
     let what = format!("Secret of token {}", token["name"].as_str().unwrap_or(""));
     tokens_page(
