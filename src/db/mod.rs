@@ -13,6 +13,7 @@ pub mod certificate_pages;
 pub mod certificates;
 pub mod console_stats;
 pub mod crl;
+mod deltas;
 pub mod leases;
 pub mod restore;
 pub mod server_certs;

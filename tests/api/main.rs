@@ -16,6 +16,7 @@ mod cli_ca;
 mod compose;
 mod console;
 mod console_browser;
+mod console_figures;
 mod crl_freshness;
 mod crl_sync;
 mod crl_tls;
