@@ -15,6 +15,7 @@ mod cli;
 mod cli_ca;
 mod compose;
 mod console;
+mod console_audit;
 mod console_browser;
 mod console_figures;
 mod crl_freshness;
