@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_pages;
 pub mod backup;
 pub mod bindings;
 pub mod cas;

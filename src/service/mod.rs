@@ -3,6 +3,7 @@
 
 pub mod abilities;
 pub mod audit;
+pub mod audit_pages;
 pub mod auth;
 pub mod auth_cache;
 pub mod bootstrap;

@@ -1,12 +1,32 @@
-//! Sign-in and sign-out in the audit log as `console`.
+//! The console's audit log in keyset pages (older and newer links, filters, no count beyond an
+//! estimate), and sign-in and sign-out in the log as `console`.
 
 use mtls_ca::service::audit::AuditScope;
 use mtls_ca::service::paging::Paging;
 use reqwest::{header, StatusCode};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::console::{client, csrf, page_url, sign_in};
 use crate::helpers::*;
+
+async fn get(c: &reqwest::Client, url: String, cookie: &str) -> (StatusCode, String) {
+    let res = c
+        .get(url)
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("page");
+    (res.status(), res.text().await.expect("html"))
+}
+
+/// The `href` of the link labelled `label`, unescaped.
+fn link(html: &str, label: &str) -> Option<String> {
+    let end = html.find(&format!("\">{label}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + 6;
+    let href = html[start..end].split('"').next()?;
+    Some(href.replace("&amp;", "&"))
+}
 
 async fn log(app: &TestApp) -> Vec<Value> {
     let paging = Paging {
@@ -18,6 +38,83 @@ async fn log(app: &TestApp) -> Vec<Value> {
         .await
         .expect("audit log")
         .0
+}
+
+#[tokio::test]
+async fn the_audit_page_goes_older_and_newer_by_cursor_and_filters() {
+    for engine in engines() {
+        let app = TestApp::spawn(engine).await;
+        let c = client(&app).await;
+        let mut zones = Vec::new();
+        for _ in 0..14 {
+            zones.push(app.new_zone().await);
+        }
+        let email = format!("audit-{}@console.example", mtls_ca::model::random_hex_id());
+        let key = app
+            .services
+            .create_user(&app.cli(), &email, mtls_ca::clock::now())
+            .await
+            .expect("user");
+        let res = c
+            .post(page_url(&app, "/console/signin"))
+            .form(&[("email", email.as_str()), ("key", key.expose_secret())])
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let total = log(&app).await.len();
+        let (_, first) = get(&c, page_url(&app, "/console/audit?per_page=10"), &cookie).await;
+        assert!(first.contains(&format!("About {total} entries")), "{first}");
+        assert!(
+            first.contains("login"),
+            "the sign-in is the newest entry: {first}"
+        );
+        assert!(link(&first, "Newer").is_none());
+        let older = link(&first, "Older").expect("an older page");
+        let (_, second) = get(&c, page_url(&app, &older), &cookie).await;
+        // The oldest zone is on the second page only, the newest on the first only.
+        let (oldest, newest) = (&zones[0], &zones[13]);
+        assert!(second.contains(oldest.as_str()) && !first.contains(oldest.as_str()));
+        assert!(first.contains(newest.as_str()) && !second.contains(newest.as_str()));
+        let newer = link(&second, "Newer").expect("a newer page");
+        let (_, back) = get(&c, page_url(&app, &newer), &cookie).await;
+        assert!(back.contains(newest.as_str()), "{back}");
+        assert!(link(&back, "Newer").is_none(), "back on the newest page");
+
+        let (_, creates) = get(
+            &c,
+            page_url(&app, "/console/audit?action.type=login"),
+            &cookie,
+        )
+        .await;
+        assert!(creates.contains("login") && !creates.contains(newest.as_str()));
+        assert!(
+            !creates.contains("About "),
+            "no estimate for a filtered view"
+        );
+        let (_, mine) = get(
+            &c,
+            page_url(
+                &app,
+                &format!("/console/audit?actor.email={}", email.to_uppercase()),
+            ),
+            &cookie,
+        )
+        .await;
+        assert!(
+            mine.contains("login") && !mine.contains(newest.as_str()),
+            "{mine}"
+        );
+        let (status, _) = get(&c, page_url(&app, "/console/audit?cursor=o.x.1"), &cookie).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
