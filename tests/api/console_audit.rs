@@ -1,5 +1,5 @@
 //! The console's audit log in keyset pages (older and newer links, filters, no count beyond an
-//! estimate), and sign-in and sign-out in the log as `console`.
+//! estimate), sign-in and sign-out in the log as `console`, and the token form's permission groups.
 
 use mtls_ca::service::audit::AuditScope;
 use mtls_ca::service::paging::Paging;
@@ -165,4 +165,93 @@ async fn sign_in_and_sign_out_land_in_the_audit_log_as_console() {
         assert_eq!(logouts, 1);
         app.stop().await;
     }
+}
+
+#[tokio::test]
+async fn the_token_form_offers_every_permission_group_and_scopes_token_groups_to_the_account() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let c = client(&app).await;
+    let now = mtls_ca::clock::now();
+    let email = format!("tokens-{}@console.example", mtls_ca::model::random_hex_id());
+    let key = app
+        .services
+        .create_user(&app.cli(), &email, now)
+        .await
+        .expect("user");
+    let res = c
+        .post(page_url(&app, "/console/signin"))
+        .form(&[("email", email.as_str()), ("key", key.expose_secret())])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let (_, html) = get(&c, page_url(&app, "/console/tokens"), &cookie).await;
+    for group in mtls_ca::model::policy::PermissionGroup::ALL {
+        assert!(
+            html.contains(&format!("value=\"{}\"> {}", group.id(), group.name())),
+            "{} not offered: {html}",
+            group.name()
+        );
+    }
+    let token = csrf(&app, &c, &cookie).await;
+    let ids = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| {
+                mtls_ca::model::policy::PermissionGroup::by_name(n)
+                    .expect("group")
+                    .id()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let groups = ids(&["SSL and Certificates Read", "API Tokens Read"]);
+    let res = c
+        .post(page_url(&app, "/console/tokens"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "from-the-form"),
+            ("group", groups[0].as_str()),
+            ("group", groups[1].as_str()),
+            ("scope", app.zone.as_str()),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("html").contains("shown only once"));
+    let tokens = app
+        .services
+        .list_tokens(&app.cli(), now)
+        .await
+        .expect("tokens");
+    let made = tokens
+        .iter()
+        .find(|t| t["name"] == "from-the-form")
+        .expect("the new token");
+    let policies = made["policies"].as_array().expect("policies");
+    assert_eq!(policies.len(), 2, "{made}");
+    let zone_key = format!("com.cloudflare.api.account.zone.{}", app.zone);
+    let account_key = format!("com.cloudflare.api.account.{}", app.services.account_id);
+    assert_eq!(
+        policies[0]["permission_groups"][0]["name"],
+        "SSL and Certificates Read"
+    );
+    assert!(policies[0]["resources"].get(&zone_key).is_some(), "{made}");
+    assert_eq!(
+        policies[1]["permission_groups"][0]["name"],
+        "API Tokens Read"
+    );
+    assert!(
+        policies[1]["resources"].get(&account_key).is_some(),
+        "{made}"
+    );
+    app.stop().await;
 }
