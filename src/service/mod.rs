@@ -38,6 +38,7 @@ pub mod trust;
 pub mod usage;
 pub mod users;
 pub mod view;
+mod worker_steps;
 pub mod writer;
 pub mod zones;
 
