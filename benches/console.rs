@@ -1,9 +1,11 @@
 //! Console benchmark: signs in to a running console (in process, over HTTP on 127.0.0.1) on an
 //! existing database and times each page, printing the median of the server's own time
 //! (`Server-Timing`) over `--runs` requests after one warm-up, and the query plans of the
-//! certificate searches. Make a big database first with `examples/seed.rs`:
+//! certificate searches and audit pages; then checks that the overview's kept figures equal a full
+//! count. Make a big database first with `examples/seed.rs` (20,000 real certificates, SQL copies
+//! of them up to 1,000,000, and 1,000,000 audit entries):
 //!
-//! `cargo run --release --example seed -- --database-url sqlite:///tmp/console1m/ca.db --certificates 1000000`
+//! `cargo run --release --example seed -- --database-url sqlite:///tmp/console1m/ca.db --certificates 20000 --copies-to 1000000 --audit-to 1000000`
 //! `cargo bench --bench console -- --database-url sqlite:///tmp/console1m/ca.db [--runs 9]`
 
 use std::time::Duration;
@@ -11,7 +13,10 @@ use std::time::Duration;
 use clap::Parser;
 use mtls_ca::app::App;
 use mtls_ca::config::Settings;
+use mtls_ca::db::audit::AuditFilter;
+use mtls_ca::db::audit_pages::{self, AuditCursor};
 use mtls_ca::db::cert_search::{explain, Cursor, Search};
+use mtls_ca::db::Db;
 use mtls_ca::model::CertStatus;
 use mtls_ca::service::auth::Caller;
 use secrecy::ExposeSecret;
@@ -98,6 +103,15 @@ async fn main() -> anyhow::Result<()> {
     let deep_seq = (newest.seq / 50).max(1);
     let cn = newest.row.common_name.clone();
     let cn_prefix: String = cn.chars().take(cn.len().saturating_sub(2).max(1)).collect();
+    // An entry half way down the audit log, and a day of it a month ago.
+    let half = audit_pages::about(&s.db).await? / 2;
+    let mid_sql = "SELECT at, seq FROM audit_logs ORDER BY seq LIMIT 1 OFFSET $1";
+    let (mid_at, mid_seq): (i64, i64) = match &s.db {
+        Db::Sqlite(pool) => sqlx::query_as(mid_sql).bind(half).fetch_one(pool).await?,
+        Db::Postgres(pool) => sqlx::query_as(mid_sql).bind(half).fetch_one(pool).await?,
+    };
+    let month_ago = mtls_ca::clock::rfc3339(now - 30 * 86_400);
+    let day_later = mtls_ca::clock::rfc3339(now - 29 * 86_400);
     let pages: Vec<(&str, String)> = vec![
         ("overview", "/console/".into()),
         ("certificates, first page", "/console/certificates".into()),
@@ -155,6 +169,26 @@ async fn main() -> anyhow::Result<()> {
         ("zones", "/console/zones".into()),
         ("tokens", "/console/tokens".into()),
         ("audit log", "/console/audit".into()),
+        (
+            "audit log, deep page (keyset, half way)",
+            format!("/console/audit?cursor=o.{mid_at}.{mid_seq}"),
+        ),
+        (
+            "audit log, newer page (half way)",
+            format!("/console/audit?cursor=n.{mid_at}.{mid_seq}"),
+        ),
+        (
+            "audit log, one action",
+            "/console/audit?action.type=reactivate".into(),
+        ),
+        (
+            "audit log, actor email",
+            "/console/audit?actor.email=ops3@seed.example".into(),
+        ),
+        (
+            "audit log, a day a month ago",
+            format!("/console/audit?since={month_ago}&before={day_later}"),
+        ),
     ];
     println!("{:<38} {:>10} {:>10}", "page", "median ms", "max ms");
     for (name, path) in &pages {
@@ -237,6 +271,56 @@ async fn main() -> anyhow::Result<()> {
     for (name, shape) in &shapes {
         println!("  {name}: {}", explain(&s.db, shape).await?.join(" | "));
     }
+    let audits = [
+        ("log", AuditFilter::default(), None),
+        (
+            "log, deep",
+            AuditFilter::default(),
+            Some(AuditCursor::Older(mid_at, mid_seq)),
+        ),
+        (
+            "action",
+            AuditFilter {
+                action_type: Some("reactivate".into()),
+                ..AuditFilter::default()
+            },
+            Some(AuditCursor::Newer(mid_at, mid_seq)),
+        ),
+        (
+            "email",
+            AuditFilter {
+                actor_email: Some("ops3@seed.example".into()),
+                ..AuditFilter::default()
+            },
+            None,
+        ),
+        (
+            "time range",
+            AuditFilter {
+                since: Some(now - 30 * 86_400),
+                before: Some(now - 29 * 86_400),
+                ..AuditFilter::default()
+            },
+            None,
+        ),
+    ];
+    for (name, filter, from) in &audits {
+        let plan = audit_pages::explain(&s.db, s.account_id.as_str(), filter, *from, 51).await?;
+        println!("  audit {name}: {}", plan.join(" | "));
+    }
+
+    // The overview's kept figures against a full count of the same.
+    let started = std::time::Instant::now();
+    let (kept, counted) = s.figures_kept_and_counted(&cli, now).await?;
+    anyhow::ensure!(
+        kept == counted,
+        "the kept figures differ from a full count:\n{kept:?}\n{counted:?}"
+    );
+    println!(
+        "\noverview figures: kept = counted ({} certificates; the count took {:.0} ms)",
+        kept.by_status.iter().map(|(_, n)| n).sum::<i64>(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     let _ = stop.send(());
     server.await??;
     Ok(())

@@ -17,8 +17,7 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock;
-use crate::db::crl::{self as repo, RevocationRow};
-use crate::db::{leases, sessions, worker_runs};
+use crate::db::crl::RevocationRow;
 use crate::model::CertStatus;
 use crate::service::Services;
 
@@ -79,18 +78,10 @@ pub async fn run_once(s: &Services, now: i64) -> anyhow::Result<Outcome> {
         .context("folding the certificate counts")?;
     let elapsed = started.elapsed();
     s.metrics.record_worker_run(elapsed.as_secs_f64());
-    let run = worker_runs::WorkerRun {
-        name: LEASE.to_owned(),
-        holder: s.instance_id.clone(),
-        finished_at: now,
-        duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
-        revoked: i64::try_from(outcome.revoked).unwrap_or(i64::MAX),
-        reactivated: i64::try_from(outcome.reactivated).unwrap_or(i64::MAX),
-    };
-    worker_runs::record(&s.db, &run)
+    s.record_run(LEASE, now, elapsed, outcome.revoked, outcome.reactivated)
         .await
         .context("recording the worker's run")?;
-    sessions::delete_expired(&s.db, now)
+    s.forget_ended_sessions(now)
         .await
         .context("forgetting ended console sessions")?;
     Ok(outcome)
@@ -111,7 +102,7 @@ async fn complete(
         .iter()
         .take(usize::try_from(BATCH).unwrap_or(usize::MAX))
     {
-        if repo::complete_published(&s.db, &cert.id, cert.status, to, now, crl_number)
+        if s.complete_published(cert, to, crl_number, now)
             .await
             .with_context(|| format!("moving {} to {}", cert.id, to.as_str()))?
         {
@@ -138,7 +129,8 @@ pub async fn tick(s: &Services, now: i64, lease_secs: i64) -> anyhow::Result<Opt
             .await
             .context("loading the keys of new CAs")?;
     }
-    let held = leases::acquire(&s.db, LEASE, &s.instance_id, now, now + lease_secs)
+    let held = s
+        .take_lease(LEASE, now, now + lease_secs)
         .await
         .context("taking the worker lease")?;
     let outcome = if held {
@@ -197,7 +189,7 @@ pub async fn run_scheduled(
         .context("stopping the scheduler")?;
     // Wait for a run in progress, then hand the lease on.
     let _idle = busy_release.lock().await;
-    if let Err(e) = leases::release(&for_release.db, LEASE, &for_release.instance_id).await {
+    if let Err(e) = for_release.release_lease(LEASE).await {
         tracing::warn!(error = %e, "could not release the worker lease");
     }
     Ok(())

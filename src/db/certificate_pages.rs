@@ -91,62 +91,9 @@ pub async fn page(
     }))
 }
 
-/// Folded rows after which Postgres vacuums the counts at once.
-const VACUUM_AFTER: u64 = 10_000;
-
 /// Folds the delta rows of each block into one (the worker calls it); how many rows it folded.
 pub async fn fold(db: &Db) -> DbResult<u64> {
-    const GROUPS: &str = "SELECT zone_id, status, block FROM client_certificate_counts \
-                          GROUP BY zone_id, status, block HAVING count(*) > 1";
-    match db {
-        // One statement, so the rows deleted are exactly the rows summed, whatever commits beside.
-        Db::Postgres(pool) => {
-            let done = sqlx::query(&format!(
-                "WITH folded AS (DELETE FROM client_certificate_counts \
-                 WHERE (zone_id, status, block) IN ({GROUPS}) RETURNING zone_id, status, block, n) \
-                 INSERT INTO client_certificate_counts (zone_id, status, block, n) \
-                 SELECT zone_id, status, block, SUM(n) FROM folded GROUP BY zone_id, status, block"
-            ))
-            .execute(pool)
-            .await?;
-            // The folded rows leave dead index entries that the index-only scan of every list
-            // steps over until a vacuum (a million after a bulk load: 20 ms instead of 1 ms);
-            // autovacuum may wait a minute, so a large fold vacuums the small table at once.
-            if done.rows_affected() >= VACUUM_AFTER {
-                sqlx::raw_sql("VACUUM client_certificate_counts")
-                    .execute(pool)
-                    .await?;
-            }
-            Ok(done.rows_affected())
-        }
-        // SQLite has one writer: the transaction's first statement takes the write lock, so
-        // nothing lands between the sums and the deletion.
-        Db::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
-            let first: Option<i64> = sqlx::query_scalar(&format!(
-                "INSERT INTO client_certificate_counts (zone_id, status, block, n) \
-                 SELECT zone_id, status, block, SUM(n) FROM client_certificate_counts \
-                 WHERE (zone_id, status, block) IN ({GROUPS}) \
-                 GROUP BY zone_id, status, block RETURNING seq"
-            ))
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .min();
-            let Some(first) = first else {
-                return Ok(0);
-            };
-            let done = sqlx::query(
-                "DELETE FROM client_certificate_counts WHERE seq < $1 AND (zone_id, status, block) \
-                 IN (SELECT zone_id, status, block FROM client_certificate_counts WHERE seq >= $1)",
-            )
-            .bind(first)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(done.rows_affected())
-        }
-    }
+    super::deltas::fold(db, "client_certificate_counts", "zone_id, status, block").await
 }
 
 /// The statements that recount every block from the certificates themselves (a restore runs

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_pages;
 pub mod backup;
 pub mod bindings;
 pub mod cas;
@@ -13,6 +14,7 @@ pub mod certificate_pages;
 pub mod certificates;
 pub mod console_stats;
 pub mod crl;
+mod deltas;
 pub mod leases;
 pub mod restore;
 pub mod server_certs;

@@ -119,7 +119,10 @@ async fn copy_tables(opts: &SqliteConnectOptions, staging: &Path) -> anyhow::Res
                 .await?;
             }
             // The copy ran the count triggers on top of the copied counts: count again.
-            for sql in super::certificate_pages::recount_statements() {
+            let recount = super::certificate_pages::recount_statements()
+                .into_iter()
+                .chain(super::console_stats::recount_statements());
+            for sql in recount {
                 sqlx::query(&sql).execute(&mut conn).await?;
             }
             let broken = sqlx::query("PRAGMA main.foreign_key_check")

@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::audit::{insert_audit, AuditRow};
 use super::{db_run, Db, DbResult};
 
 /// A stored console session.
@@ -28,11 +29,12 @@ pub struct SessionRow {
 const COLUMNS: &str =
     "id_hash, account_id, credential, credential_hash, email, csrf_token, created_at, expires_at";
 
-/// Stores a new session.
-pub async fn insert(db: &Db, row: &SessionRow) -> DbResult<()> {
+/// Stores a new session, and its sign-in's audit entry in the same transaction.
+pub async fn insert(db: &Db, row: &SessionRow, audit: &AuditRow) -> DbResult<()> {
     let sql =
         format!("INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
     db_run!(db, |pool| {
+        let mut tx = pool.begin().await?;
         sqlx::query(&sql)
             .bind(&row.id_hash)
             .bind(&row.account_id)
@@ -42,8 +44,10 @@ pub async fn insert(db: &Db, row: &SessionRow) -> DbResult<()> {
             .bind(&row.csrf_token)
             .bind(row.created_at)
             .bind(row.expires_at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+        insert_audit!(&mut *tx, audit);
+        tx.commit().await?;
         Ok(())
     })
 }
@@ -59,14 +63,22 @@ pub async fn find(db: &Db, id_hash: &str, now: i64) -> DbResult<Option<SessionRo
         .await?))
 }
 
-/// Ends a session (sign-out).
-pub async fn delete(db: &Db, id_hash: &str) -> DbResult<()> {
+/// Ends a session (sign-out), writing `audit` in the same transaction when there was one to end;
+/// whether there was.
+pub async fn delete(db: &Db, id_hash: &str, audit: &AuditRow) -> DbResult<bool> {
     db_run!(db, |pool| {
-        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1")
+        let mut tx = pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(pool)
-            .await?;
-        Ok(())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        insert_audit!(&mut *tx, audit);
+        tx.commit().await?;
+        Ok(true)
     })
 }
 

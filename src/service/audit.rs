@@ -147,6 +147,27 @@ pub fn parse_filter(params: &HashMap<String, String>) -> Result<AuditFilter> {
     })
 }
 
+/// Narrows `filter` to what `caller` may read of the log: the account's log needs a Global API Key,
+/// the CLI, or a token with API Tokens Read over the account; a token's `User` scope is its own
+/// actions.
+pub(super) fn scope_filter(
+    caller: &Caller,
+    scope: AuditScope,
+    filter: &mut AuditFilter,
+) -> Result<()> {
+    let p = &caller.principal;
+    if let PrincipalKind::Token(_) = p.kind {
+        match scope {
+            AuditScope::User => filter.actor_id = Some(p.id.clone()),
+            AuditScope::Account
+                if p.token_rights(p.token_owner())
+                    .has(PermissionGroup::TokensRead) => {}
+            AuditScope::Account => return Err(Error::Forbidden),
+        }
+    }
+    Ok(())
+}
+
 impl Services {
     /// A page of the audit log. The account's log needs a Global API Key, the CLI, or a token with
     /// API Tokens Read over the account; a token's own `/user/audit_logs` shows its own actions.
@@ -158,15 +179,7 @@ impl Services {
         paging: Paging,
     ) -> Result<(Vec<Value>, ResultInfo)> {
         let p = &caller.principal;
-        if let PrincipalKind::Token(_) = p.kind {
-            match scope {
-                AuditScope::User => filter.actor_id = Some(p.id.clone()),
-                AuditScope::Account
-                    if p.token_rights(p.token_owner())
-                        .has(PermissionGroup::TokensRead) => {}
-                AuditScope::Account => return Err(Error::Forbidden),
-            }
-        }
+        scope_filter(caller, scope, &mut filter)?;
         let total = repo::count(&self.db, &p.account_id, &filter).await?;
         let rows = repo::list(
             &self.db,

@@ -56,8 +56,10 @@ impl Services {
         Ok((rows, window.total))
     }
 
-    /// Folds the count deltas the triggers appended since the last run (the worker calls it).
+    /// Folds the delta rows the triggers appended since the last run, of the block counts and of
+    /// the overview's day counts (the worker calls it); how many rows it folded.
     pub async fn fold_certificate_counts(&self) -> Result<u64> {
-        Ok(pages::fold(&self.db).await?)
+        let blocks = pages::fold(&self.db).await?;
+        Ok(blocks + crate::db::console_stats::fold(&self.db).await?)
     }
 }

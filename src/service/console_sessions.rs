@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+use super::audit::ResourceType;
 use super::auth::{hash_secret, new_secret, Caller, Credentials, Interface, Principal};
 use super::auth::{token_principal, PrincipalKind};
 use super::secrets::same_hash;
@@ -44,6 +45,14 @@ impl SessionCaller {
     }
 }
 
+/// What a sign-in's audit entry is about: the token, or the user whose key it was.
+fn signed_in_as(p: &Principal) -> ResourceType {
+    match p.kind {
+        PrincipalKind::Token(_) => ResourceType::Token,
+        _ => ResourceType::User,
+    }
+}
+
 fn ended() -> Error {
     Error::Unauthenticated(AuthFailure::Session)
 }
@@ -65,10 +74,17 @@ impl Services {
                 ("key", hash_secret(key.expose_secret()), email.as_str())
             }
         };
+        let resource = signed_in_as(&principal);
+        let caller = Caller {
+            principal,
+            ip,
+            interface: Interface::Console,
+        };
+        let audit = caller.audit("login", resource, &caller.principal.id, None, None, now);
         let id = new_secret(SESSION_PREFIX);
         let row = repo::SessionRow {
             id_hash: hash_secret(id.expose_secret()),
-            account_id: principal.account_id,
+            account_id: caller.principal.account_id.clone(),
             credential: credential.to_owned(),
             credential_hash,
             email: email.to_owned(),
@@ -76,7 +92,7 @@ impl Services {
             created_at: now,
             expires_at: now + SESSION_SECONDS,
         };
-        repo::insert(&self.db, &row).await?;
+        repo::insert(&self.db, &row, &audit).await?;
         Ok(OpenedSession {
             id,
             expires_at: row.expires_at,
@@ -131,8 +147,12 @@ impl Services {
         }
     }
 
-    /// Signs out: the session is gone, whatever its cookie says later.
-    pub async fn close_session(&self, id: &str) -> Result<()> {
-        Ok(repo::delete(&self.db, &hash_secret(id)).await?)
+    /// Signs out: the session is gone, whatever its cookie says later; the audit log says who
+    /// signed out (`caller`, the session's own caller).
+    pub async fn close_session(&self, caller: &Caller, id: &str, now: i64) -> Result<()> {
+        let resource = signed_in_as(&caller.principal);
+        let audit = caller.audit("logout", resource, &caller.principal.id, None, None, now);
+        repo::delete(&self.db, &hash_secret(id), &audit).await?;
+        Ok(())
     }
 }

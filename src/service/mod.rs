@@ -3,6 +3,7 @@
 
 pub mod abilities;
 pub mod audit;
+pub mod audit_pages;
 pub mod auth;
 pub mod auth_cache;
 pub mod bootstrap;
@@ -37,6 +38,7 @@ pub mod trust;
 pub mod usage;
 pub mod users;
 pub mod view;
+mod worker_steps;
 pub mod writer;
 pub mod zones;
 

@@ -7,7 +7,7 @@ use reqwest::{header, StatusCode};
 use crate::helpers::*;
 
 /// A client that shows redirects instead of following them (and trusts the app's CA over HTTPS).
-async fn client(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn client(app: &TestApp) -> reqwest::Client {
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if app.base.starts_with("https://") {
         let bundle = app
@@ -24,12 +24,12 @@ async fn client(app: &TestApp) -> reqwest::Client {
     builder.build().expect("client")
 }
 
-fn page_url(app: &TestApp, path: &str) -> String {
+pub(crate) fn page_url(app: &TestApp, path: &str) -> String {
     format!("{}{path}", app.base)
 }
 
 /// Signs in with `token`; the `Set-Cookie` header and the `name=value` to send back.
-async fn sign_in(app: &TestApp, c: &reqwest::Client, token: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, c: &reqwest::Client, token: &str) -> (String, String) {
     let res = c
         .post(page_url(app, "/console/signin"))
         .form(&[("token", token)])
@@ -46,7 +46,7 @@ async fn sign_in(app: &TestApp, c: &reqwest::Client, token: &str) -> (String, St
 }
 
 /// The CSRF token a console page carries.
-async fn csrf(app: &TestApp, c: &reqwest::Client, cookie: &str) -> String {
+pub(crate) async fn csrf(app: &TestApp, c: &reqwest::Client, cookie: &str) -> String {
     let html = c
         .get(page_url(app, "/console/"))
         .header(header::COOKIE, cookie)

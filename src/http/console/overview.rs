@@ -23,6 +23,7 @@ fn day_labels(from: i64, n: i64, step: i64) -> Vec<String> {
 
 fn counts(o: &Overview) -> String {
     let cells: String = o
+        .figures
         .by_status
         .iter()
         .map(|(status, n)| {
@@ -33,7 +34,7 @@ fn counts(o: &Overview) -> String {
             )
         })
         .collect();
-    let total: i64 = o.by_status.iter().map(|(_, n)| n).sum();
+    let total: i64 = o.figures.by_status.iter().map(|(_, n)| n).sum();
     format!("<section aria-labelledby=\"counts\"><h2 id=\"counts\">Certificates ({total})</h2><div class=\"stats\">{cells}</div></section>")
 }
 
@@ -89,14 +90,14 @@ fn worker(o: &Overview, now: i64) -> String {
 pub async fn show(State(s): State<Arc<Services>>, session: Session) -> Result<Response> {
     let now = clock::now();
     let o = s.overview(&session.caller.caller, now).await?;
-    let days = day_labels(o.days_from, DAYS, DAY);
+    let days = day_labels(o.figures.days_from, DAYS, DAY);
     let weeks = day_labels(now, WEEKS, 7 * DAY);
     let body = format!(
         "{}<section aria-labelledby=\"charts\"><h2 id=\"charts\">Activity</h2><div class=\"charts\">{}{}{}</div></section>{}{}",
         counts(&o),
-        bars("issued", "Certificates issued per day, last 30 days", &days, &o.issued_per_day, 5),
-        bars("revoked", "Revocations requested per day, last 30 days", &days, &o.revoked_per_day, 5),
-        bars("expiring", "Active certificates expiring per week, next 12 weeks (week starting)", &weeks, &o.expiring_per_week, 2),
+        bars("issued", "Certificates issued per day, last 30 days", &days, &o.figures.issued_per_day, 5),
+        bars("revoked", "Revocations requested per day, last 30 days", &days, &o.figures.revoked_per_day, 5),
+        bars("expiring", "Active certificates expiring per week, next 12 weeks (week starting)", &weeks, &o.figures.expiring_per_week, 2),
         authorities(&o, now),
         worker(&o, now)
     );

@@ -103,10 +103,11 @@ pub async fn sign_out(
     State(s): State<Arc<Services>>,
     tls: Option<Extension<OverTls>>,
     headers: HeaderMap,
-    _change: Change,
+    change: Change,
 ) -> Result<Response> {
     if let Some(id) = cookie_value(&headers) {
-        s.close_session(&id).await?;
+        s.close_session(&change.session.caller.caller, &id, clock::now())
+            .await?;
     }
     let mut res = Redirect::to("/console/signin").into_response();
     res.headers_mut()

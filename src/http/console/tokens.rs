@@ -16,13 +16,13 @@ use crate::model::policy::PermissionGroup;
 use crate::service::token_input::parse_spec;
 use crate::service::Services;
 
-/// The groups the form offers (the API Tokens groups need a user resource: use the API).
-const GROUPS: [PermissionGroup; 4] = [
-    PermissionGroup::SslRead,
-    PermissionGroup::SslWrite,
-    PermissionGroup::ZoneRead,
-    PermissionGroup::ZoneWrite,
-];
+/// The API Tokens groups are about tokens, not zones: the form puts them in a policy of their own
+/// over the account (the tokens of the new token's owner), whatever zone it names for the others.
+fn is_tokens_group(id: &str) -> bool {
+    [PermissionGroup::TokensRead, PermissionGroup::TokensWrite]
+        .iter()
+        .any(|g| g.id() == id)
+}
 
 fn policy_text(policies: &Value) -> String {
     let items: Vec<String> = policies
@@ -101,7 +101,7 @@ async fn tokens_page(s: &Services, session: &Session, note: &str) -> Result<Resp
 }
 
 fn create_form(session: &Session) -> String {
-    let groups: String = GROUPS
+    let groups: String = PermissionGroup::ALL
         .iter()
         .map(|g| {
             format!(
@@ -148,18 +148,29 @@ fn shown_once(what: &str, secret: &str) -> String {
 /// `POST /console/tokens`: the body the API's `POST /user/tokens` takes, made from the form.
 pub async fn create(State(s): State<Arc<Services>>, change: Change) -> Result<Response> {
     let caller = &change.session.caller.caller;
-    let groups: Vec<Value> = change
+    let (tokens, zones): (Vec<&str>, Vec<&str>) = change
         .values("group")
         .into_iter()
-        .map(|id| json!({"id": id}))
-        .collect();
+        .partition(|id| is_tokens_group(id));
+    let account = format!("com.cloudflare.api.account.{}", caller.principal.account_id);
     let resource = match change.field("scope") {
-        "account" | "" => format!("com.cloudflare.api.account.{}", caller.principal.account_id),
+        "account" | "" => account.clone(),
         zone => format!("com.cloudflare.api.account.zone.{zone}"),
     };
+    let policy = |groups: &[&str], resource: &str| {
+        let groups: Vec<Value> = groups.iter().map(|id| json!({"id": id})).collect();
+        json!({"effect": "allow", "permission_groups": groups, "resources": {resource: "*"}})
+    };
+    let mut policies = Vec::new();
+    if !zones.is_empty() || tokens.is_empty() {
+        policies.push(policy(&zones, &resource));
+    }
+    if !tokens.is_empty() {
+        policies.push(policy(&tokens, &account));
+    }
     let mut body = json!({
         "name": change.field("name"),
-        "policies": [{"effect": "allow", "permission_groups": groups, "resources": {resource: "*"}}],
+        "policies": policies,
     });
     if !change.field("expires_on").is_empty() {
         body["expires_on"] = json!(change.field("expires_on"));

@@ -3,12 +3,18 @@
 //! and issued through the same service call as `POST /zones/{id}/client_certificates`.
 //!
 //! `cargo run --release --example seed -- --database-url URL [--certificates N] [--zones Z]
-//!  [--revoked-percent P] [--concurrency C]`
+//!  [--revoked-percent P] [--concurrency C] [--copies-to M] [--audit-to A]`
 //!
 //! The CA is created 120 days in the past (on an empty database) and certificates are issued at
 //! instants spread over the last 60 days with validities of 7, 30, 90 and 365 days, so that expiry
 //! and per-day figures have something to show. A share of them is revoked (DELETE, then the worker).
 //! The database is the one `MTLS_CA_DATABASE_URL` would name; it is created when missing.
+//!
+//! `--copies-to M` then copies certificates by SQL until there are M (see `top_up.rs`), and
+//! `--audit-to A` adds synthetic audit entries until the log holds A: the console's 1,000,000-row
+//! figures come from `--certificates 20000 --copies-to 1000000 --audit-to 1000000`.
+
+mod top_up;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -40,6 +46,12 @@ struct Args {
     /// Issuances in flight at once (the writer commits them in batches).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+    /// Then copy certificates by SQL until the database holds this many.
+    #[arg(long)]
+    copies_to: Option<i64>,
+    /// Then add synthetic audit entries until the log holds this many.
+    #[arg(long)]
+    audit_to: Option<i64>,
 }
 
 fn csr(n: usize) -> anyhow::Result<String> {
@@ -122,6 +134,12 @@ async fn main() -> anyhow::Result<()> {
     let mut revoked = 0;
     for t in tasks {
         revoked += t.await??;
+    }
+    if let Some(target) = args.copies_to {
+        top_up::certificates(&s.db, target).await?;
+    }
+    if let Some(target) = args.audit_to {
+        top_up::audit(&s.db, s.account_id.as_str(), target, now).await?;
     }
     let outcome = mtls_ca::worker::run_once(&s, now).await?;
     println!(
