@@ -2,10 +2,11 @@
 //! certificates/s and p50/p99 latency per run, then the median of the runs.
 //!
 //! `cargo bench --bench issuance -- [--requests N] [--concurrency C] [--runs R] [--batch-size B]
-//!  [--database-url URL] [--signers local,pkcs11,remote]` — SQLite in a temp folder by default;
+//!  [--database-url URL] [--signers local,pkcs11,remote] [--revoke]` — SQLite in a temp folder by default;
 //! with a `postgres://` URL each run gets a fresh database created next to the one the URL names.
 //! With several signers (key custodies) the runs alternate between them, and the added p50/p99
-//! latency of each against the first is printed.
+//! latency of each against the first is printed. With `--revoke`, each run then revokes the
+//! certificates it issued (`DELETE`, one request each, same concurrency) and prints revocations/s.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +42,9 @@ struct Args {
     /// `mtls-ca signer` on a unix socket).
     #[arg(long, default_value = "local", value_delimiter = ',')]
     signers: Vec<String>,
+    /// Then revoke every certificate issued, and time that too.
+    #[arg(long)]
+    revoke: bool,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -50,6 +54,72 @@ struct RunResult {
     per_second: f64,
     p50: Duration,
     p99: Duration,
+    revoked: Option<Rates>,
+}
+
+/// Requests/s and latency percentiles of one timed phase.
+struct Rates {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn rates(mut latencies: Vec<Duration>, elapsed: Duration) -> Rates {
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    Rates {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+    }
+}
+
+/// DELETEs every certificate of `ids` at `concurrency` requests in flight; the latencies.
+async fn revoke_all(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    ids: Vec<String>,
+    concurrency: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let ids = Arc::new(ids);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url, token, ids, next) = (
+                client.clone(),
+                url.to_owned(),
+                token.to_owned(),
+                ids.clone(),
+                next.clone(),
+            );
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(id) = ids.get(i) else {
+                        break;
+                    };
+                    let start = Instant::now();
+                    let res = client
+                        .delete(format!("{url}/{id}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await?;
+                    let status = res.status();
+                    let _ = res.bytes().await?;
+                    anyhow::ensure!(status.is_success(), "revocation failed with {status}");
+                    latencies.push(start.elapsed());
+                }
+                Ok::<_, anyhow::Error>(latencies)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(ids.len());
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
 }
 
 fn csr(i: usize) -> anyhow::Result<String> {
@@ -104,6 +174,7 @@ async fn one_run(args: &Args, signer: &str, csrs: Arc<Vec<String>>) -> anyhow::R
                 );
                 tokio::spawn(async move {
                     let mut latencies = Vec::new();
+                    let mut ids = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if i >= total {
@@ -119,33 +190,44 @@ async fn one_run(args: &Args, signer: &str, csrs: Arc<Vec<String>>) -> anyhow::R
                             .send()
                             .await?;
                         let status = res.status();
-                        let _ = res.bytes().await?;
+                        let body = res.bytes().await?;
                         anyhow::ensure!(status.is_success(), "issuance failed with {status}");
                         latencies.push(start.elapsed());
+                        let v: serde_json::Value = serde_json::from_slice(&body)?;
+                        ids.push(v["result"]["id"].as_str().unwrap_or_default().to_owned());
                     }
-                    Ok::<_, anyhow::Error>(latencies)
+                    Ok::<_, anyhow::Error>((latencies, ids))
                 })
             })
             .collect();
         async move {
             let mut all = Vec::with_capacity(total);
+            let mut ids = Vec::with_capacity(total);
             for t in tasks {
-                all.extend(t.await??);
+                let (l, i) = t.await??;
+                all.extend(l);
+                ids.extend(i);
             }
-            Ok::<_, anyhow::Error>(all)
+            Ok::<_, anyhow::Error>((all, ids))
         }
     };
 
     drive(200).await?;
     let start = Instant::now();
-    let mut latencies = drive(args.requests).await?;
-    let elapsed = start.elapsed();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let (latencies, ids) = drive(args.requests).await?;
+    let issued = rates(latencies, start.elapsed());
+    let revoked = if args.revoke {
+        let start = Instant::now();
+        let latencies = revoke_all(&client, &url, &token, ids, args.concurrency).await?;
+        Some(rates(latencies, start.elapsed()))
+    } else {
+        None
+    };
     let result = RunResult {
-        per_second: args.requests as f64 / elapsed.as_secs_f64(),
-        p50: pct(0.50),
-        p99: pct(0.99),
+        per_second: issued.per_second,
+        p50: issued.p50,
+        p99: issued.p99,
+        revoked,
     };
     let _ = stop.send(());
     server.await??;
@@ -191,6 +273,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 r.p50.as_secs_f64() * 1e3,
                 r.p99.as_secs_f64() * 1e3
             );
+            if let Some(v) = &r.revoked {
+                println!(
+                    "run {run} {signer}: {:.0} revocations/s  p50 {:.2} ms  p99 {:.2} ms",
+                    v.per_second,
+                    v.p50.as_secs_f64() * 1e3,
+                    v.p99.as_secs_f64() * 1e3
+                );
+            }
             out.push(r);
         }
     }
@@ -214,6 +304,26 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 p50 - p50_0,
                 p99 - p99_0
             ),
+        }
+        let revocations: Vec<&Rates> = runs.iter().filter_map(|r| r.revoked.as_ref()).collect();
+        if !revocations.is_empty() {
+            let rate = median(revocations.iter().map(|r| r.per_second).collect());
+            let p50 = median(
+                revocations
+                    .iter()
+                    .map(|r| r.p50.as_secs_f64() * 1e3)
+                    .collect(),
+            );
+            let p99 = median(
+                revocations
+                    .iter()
+                    .map(|r| r.p99.as_secs_f64() * 1e3)
+                    .collect(),
+            );
+            println!(
+                "median of {} {signer}: {rate:.0} revocations/s  p50 {p50:.2} ms  p99 {p99:.2} ms",
+                args.runs
+            );
         }
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! Keyset pages of the audit log, newest first by `(at, seq)`: a page starts just past the entry a
 //! cursor names, so the millionth entry costs what the first does, and no page counts the log.
-//! Each filter has an index of migration 0014 that holds the page order after its equality (the
-//! time range is a range of that order), so no page sorts or skips rows.
+//! One index serves every shape (migration 0014: `(account_id, at, seq, action_type, actor_id,
+//! lower(actor_email))`): a time range is a range of it, and the other filters are tested on its
+//! entries, so a page reads rows only for the entries it returns. A filter that matches little
+//! walks far (a million entries in about 0.1 s) before it has a page.
 
 use sqlx::FromRow;
 

@@ -1,13 +1,14 @@
 //! The console's overview: certificates by status, issued and revoked per day (30 days), active
 //! ones expiring per week (12 weeks), the CAs, each live CA's CRL, and the worker's last run; over
 //! the zones the caller may read. The certificate figures come from the counts the triggers keep
-//! (`db::console_stats`), at the same cost on any number of certificates;
-//! [`Services::figures_kept_and_counted`] counts them again, to check that they are true.
+//! and from index ranges over the certificates revoked lately (`db::console_stats`), at the same
+//! cost on any number of certificates; [`Services::figures_kept_and_counted`] counts them again,
+//! to check that they are true.
 
 use super::auth::Caller;
 use super::crl_status::CrlFreshness;
 use super::{CaEntry, Services};
-use crate::db::console_stats::{self as repo, counted, DayKind, DAY};
+use crate::db::console_stats::{self as repo, counted, DayKind, Standing, DAY};
 use crate::db::worker_runs::{self, WorkerRun};
 use crate::error::Result;
 use crate::model::CertStatus;
@@ -58,6 +59,25 @@ fn spread(rows: Vec<(i64, i64)>, base: i64, width: i64, len: i64) -> Vec<i64> {
     out
 }
 
+/// The figures from `(key, n)` rows: issuances and revocations by day from `first`, expiries
+/// by day from `today`.
+fn figures(
+    counts: Vec<(String, i64)>,
+    first: i64,
+    issued: Vec<(i64, i64)>,
+    revoked: Vec<(i64, i64)>,
+    today: i64,
+    expiring: Vec<(i64, i64)>,
+) -> Figures {
+    Figures {
+        by_status: by_status(&counts),
+        days_from: first * DAY,
+        issued_per_day: spread(issued, first, 1, DAYS),
+        revoked_per_day: spread(revoked, first, 1, DAYS),
+        expiring_per_week: spread(expiring, today, 7, WEEKS),
+    }
+}
+
 fn by_status(counts: &[(String, i64)]) -> Vec<(CertStatus, i64)> {
     CertStatus::ALL
         .into_iter()
@@ -89,33 +109,32 @@ impl Services {
         })
     }
 
-    /// The figures from the kept counts: whole days from the day counts, and what is left of
-    /// today in the expiry chart counted from the `(status, expires_on)` index.
+    /// The figures from the kept counts: certificates by status, and by issuance day; the active
+    /// ones expiring on each whole day are all expiring then (kept) less those not active
+    /// (counted); revocation requests, and what is left of today in the expiry chart, are counted
+    /// from their indexes.
     async fn figures(&self, zones: Option<&[String]>, now: i64) -> Result<Figures> {
         let today = now.div_euclid(DAY);
         let first = today - (DAYS - 1);
-        let (counts, issued, revoked, later, rest_of_today) = tokio::try_join!(
+        let (until_day, tomorrow) = (today + 7 * WEEKS, (today + 1) * DAY);
+        let (counts, issued, revoked, all, not_active, rest_of_today) = tokio::try_join!(
             repo::counts_by_status(&self.db, zones),
             repo::per_day(&self.db, DayKind::Issued, first, today + 1, zones),
-            repo::per_day(&self.db, DayKind::Revocation, first, today + 1, zones),
-            repo::per_day(
+            repo::revocations_per_day(&self.db, first, today + 1, zones),
+            repo::per_day(&self.db, DayKind::Expiry, today + 1, until_day, zones),
+            repo::expiring_per_day(
                 &self.db,
-                DayKind::Expiry,
-                today + 1,
-                today + 7 * WEEKS,
+                Standing::NotActive,
+                tomorrow,
+                until_day * DAY,
                 zones
             ),
-            repo::active_expiring(&self.db, now, (today + 1) * DAY, zones),
+            repo::expiring_per_day(&self.db, Standing::Active, now, tomorrow, zones),
         )?;
-        let mut expiring = later;
-        expiring.push((today, rest_of_today));
-        Ok(Figures {
-            by_status: by_status(&counts),
-            days_from: first * DAY,
-            issued_per_day: spread(issued, first, 1, DAYS),
-            revoked_per_day: spread(revoked, first, 1, DAYS),
-            expiring_per_week: spread(expiring, today, 7, WEEKS),
-        })
+        let mut expiring = all;
+        expiring.extend(not_active.into_iter().map(|(day, n)| (day, -n)));
+        expiring.extend(rest_of_today);
+        Ok(figures(counts, first, issued, revoked, today, expiring))
     }
 
     /// The overview's figures over the zones `caller` may read as the overview shows them (kept),
@@ -130,29 +149,13 @@ impl Services {
         let zones = zones.as_deref();
         let today = now.div_euclid(DAY);
         let first = today - (DAYS - 1);
+        let until = (today + 7 * WEEKS) * DAY;
         let counts = counted::counts_by_status(&self.db, zones).await?;
         let issued = counted::per_day(&self.db, DayKind::Issued, first, today + 1, zones).await?;
-        let revoked =
-            counted::per_day(&self.db, DayKind::Revocation, first, today + 1, zones).await?;
-        let mut expiring = counted::per_day(
-            &self.db,
-            DayKind::Expiry,
-            today + 1,
-            today + 7 * WEEKS,
-            zones,
-        )
-        .await?;
-        expiring.push((
-            today,
-            repo::active_expiring(&self.db, now, (today + 1) * DAY, zones).await?,
-        ));
-        let counted = Figures {
-            by_status: by_status(&counts),
-            days_from: first * DAY,
-            issued_per_day: spread(issued, first, 1, DAYS),
-            revoked_per_day: spread(revoked, first, 1, DAYS),
-            expiring_per_week: spread(expiring, today, 7, WEEKS),
-        };
+        let revoked = repo::revocations_per_day(&self.db, first, today + 1, zones).await?;
+        let expiring =
+            repo::expiring_per_day(&self.db, Standing::Active, now, until, zones).await?;
+        let counted = figures(counts, first, issued, revoked, today, expiring);
         Ok((self.figures(zones, now).await?, counted))
     }
 }
