@@ -48,8 +48,9 @@ impl Signer {
     /// [`IssuedCert::serial_hex`] is the serial actually written. notBefore and notAfter are exactly as
     /// given; notAfter must be later than notBefore and no later than the CA's own notAfter.
     ///
-    /// The key signs once. The certificate is then checked afresh ([`precheck::check_issued`]); a
-    /// certificate that fails is never returned (`SignerError::Certificate`, a bug to log).
+    /// The key signs once. The certificate is then checked afresh ([`precheck::check_issued`]; its
+    /// signature too when the key is held outside this process); a certificate that fails is never
+    /// returned (`SignerError::Certificate`, a bug to log).
     pub fn issue(
         &self,
         csr: &Csr,
@@ -100,7 +101,11 @@ impl Signer {
         params.signed_by(&csr.public_key, &issuer)?;
         let tbs = issuer.key().take()?;
         let der = splice::sign_with_subject(&tbs, csr.subject_der(), &*self.key)?;
-        precheck::check_issued(&der, csr, &self.certificate_der).map_err(|why| {
+        let signature = match self.key.verify_each_signature() {
+            true => precheck::Signature::Verify,
+            false => precheck::Signature::SignedHere,
+        };
+        precheck::check_issued(&der, csr, &self.certificate_der, signature).map_err(|why| {
             SignerError::Certificate(format!(
                 "the pre-issuance check refused the certificate: {why}"
             ))

@@ -3,7 +3,7 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, DnValue, IsCa, Issuer, KeyPair, SanType};
 
-use super::check_issued;
+use super::{check_issued, Signature};
 use crate::x509::Csr;
 
 struct Ca {
@@ -48,7 +48,7 @@ fn csr_matching(key: &KeyPair, cert: &[u8], sans: Vec<SanType>) -> Csr {
 }
 
 fn refused(cert: &[u8], csr: &Csr, ca: &Ca) -> String {
-    check_issued(cert, csr, &ca.der).expect_err("the check must refuse")
+    check_issued(cert, csr, &ca.der, Signature::Verify).expect_err("the check must refuse")
 }
 
 #[test]
@@ -56,7 +56,10 @@ fn a_certificate_that_follows_every_rule_passes() {
     let (ca, key) = (new_ca(), KeyPair::generate().unwrap());
     let cert = leaf(&ca, &key, &good_params());
     let csr = csr_matching(&key, &cert, good_params().subject_alt_names);
-    assert_eq!(check_issued(&cert, &csr, &ca.der), Ok(()));
+    assert_eq!(
+        check_issued(&cert, &csr, &ca.der, Signature::Verify),
+        Ok(())
+    );
 }
 
 #[test]
@@ -143,4 +146,35 @@ fn a_certificate_for_another_subject_key_or_issuer_or_that_is_a_ca_is_refused() 
     let cert = leaf(&ca, &key, &params);
     let csr = csr_matching(&key, &cert, sans);
     assert!(refused(&cert, &csr, &ca).contains("basicConstraints"));
+}
+
+#[test]
+fn a_signature_made_here_is_not_verified_again_but_every_other_rule_still_holds() {
+    let (ca, key) = (new_ca(), KeyPair::generate().unwrap());
+    let sans = good_params().subject_alt_names;
+    let cert = leaf(&ca, &key, &good_params());
+    let csr = csr_matching(&key, &cert, sans.clone());
+    let impostor = new_ca();
+    let here =
+        |cert: &[u8], csr: &Csr, ca: &Ca| check_issued(cert, csr, &ca.der, Signature::SignedHere);
+    assert_eq!(here(&cert, &csr, &impostor), Ok(()));
+
+    let other_key = KeyPair::generate().unwrap();
+    let other = csr_matching(&other_key, &cert, sans.clone());
+    assert!(here(&cert, &other, &ca)
+        .unwrap_err()
+        .contains("public key is not the CSR's"));
+
+    // The outer signatureAlgorithm (after the TBS) says SHA-384, the TBS's says SHA-256.
+    let ecdsa_sha256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let at = cert
+        .windows(ecdsa_sha256.len())
+        .rposition(|w| w == ecdsa_sha256)
+        .unwrap();
+    let mut mixed = cert.clone();
+    mixed[at + ecdsa_sha256.len() - 1] = 0x03;
+    for signature in [Signature::Verify, Signature::SignedHere] {
+        let why = check_issued(&mixed, &csr, &ca.der, signature).unwrap_err();
+        assert!(why.contains("signature algorithms differ"), "{why}");
+    }
 }

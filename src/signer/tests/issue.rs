@@ -168,3 +168,42 @@ fn a_signer_can_be_shared_across_threads() {
     send_sync::<Signer>();
     send_sync::<Csr>();
 }
+
+/// A key held elsewhere (as a token or a signer process is) that returns a wrong signature.
+struct Faulty(std::sync::Arc<dyn crate::signer::CaKey>);
+
+impl crate::signer::CaKey for Faulty {
+    fn algorithm(&self) -> KeyAlgorithm {
+        self.0.algorithm()
+    }
+
+    fn public_key(&self) -> &[u8] {
+        self.0.public_key()
+    }
+
+    fn sign(&self, kind: crate::signer::SignKind, tbs: &[u8]) -> Result<Vec<u8>, SignerError> {
+        let mut signature = self.0.sign(kind, tbs)?;
+        if kind == crate::signer::SignKind::Certificate {
+            let last = signature.len() - 1;
+            signature[last] ^= 1;
+        }
+        Ok(signature)
+    }
+}
+
+#[test]
+fn a_bad_signature_from_a_key_held_elsewhere_fails_the_issuance() {
+    for alg in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048] {
+        let ca = ca(alg);
+        let key = std::sync::Arc::new(Faulty(std::sync::Arc::clone(&ca.signer.key)));
+        let signer = Signer::load(&ca.new.certificate_der, key).unwrap();
+        let csr = Csr::parse(&csrs()[0].pem).unwrap();
+        let err = signer
+            .issue(&csr, random_bytes::<20>(), NOW, NOW + DAY, None)
+            .unwrap_err();
+        assert!(
+            matches!(&err, SignerError::Certificate(m) if m.contains("signature does not verify")),
+            "{alg:?}: {err}"
+        );
+    }
+}
