@@ -88,6 +88,11 @@ impl KeyAlgorithm {
         }
     }
 
+    /// Whether the key is RSA.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096)
+    }
+
     /// The OID of the signature algorithm a CA of this key signs with (RFC 5758, RFC 4055, RFC 8410).
     pub fn signature_oid(self) -> &'static str {
         match self {

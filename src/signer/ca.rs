@@ -186,6 +186,13 @@ impl Signer {
     pub fn not_after(&self) -> i64 {
         self.not_after
     }
+
+    /// Whether issuing is cheap enough (well under a millisecond of CPU, with no I/O) to run on
+    /// an async executor's thread: an elliptic-curve key signing in this process. RSA signatures,
+    /// tokens and signer processes belong on a blocking thread.
+    pub fn issues_quickly(&self) -> bool {
+        self.key.signs_in_process() && !self.algorithm.is_rsa()
+    }
 }
 
 /// Path building compares the issuer of a certificate with its CA's subject byte for byte, and rcgen

@@ -101,9 +101,9 @@ impl Signer {
         params.signed_by(&csr.public_key, &issuer)?;
         let tbs = issuer.key().take()?;
         let der = splice::sign_with_subject(&tbs, csr.subject_der(), &*self.key)?;
-        let signature = match self.key.verify_each_signature() {
-            true => precheck::Signature::Verify,
-            false => precheck::Signature::SignedHere,
+        let signature = match self.key.signs_in_process() {
+            true => precheck::Signature::SignedHere,
+            false => precheck::Signature::Verify,
         };
         precheck::check_issued(&der, csr, &self.certificate_der, signature).map_err(|why| {
             SignerError::Certificate(format!(

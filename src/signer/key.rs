@@ -64,13 +64,13 @@ pub trait CaKey: Send + Sync {
     /// Signs `tbs`, which is a `kind` structure, with the algorithm's signature scheme (ECDSA
     /// signatures DER-encoded, as X.509 carries them).
     fn sign(&self, kind: SignKind, tbs: &[u8]) -> Result<Vec<u8>, SignerError>;
-    /// Whether each certificate signature this key returns is verified before the certificate is
-    /// used. True for keys held elsewhere (a token, a signer process), whose answers cross a
-    /// boundary; false only for a key signing in this process with ring (see [`LocalKey`]).
+    /// Whether the key signs in this process with ring ([`LocalKey`]), rather than in a token or
+    /// a signer process whose answers cross a boundary. Such a key's certificate signatures are
+    /// not verified again, and cheap ones are made on the request's own thread.
     ///
     /// [`LocalKey`]: super::LocalKey
-    fn verify_each_signature(&self) -> bool {
-        true
+    fn signs_in_process(&self) -> bool {
+        false
     }
 }
 

@@ -46,8 +46,8 @@ impl CaKey for LocalKey {
     /// certificate's when it was loaded ([`super::Signer::load`]), and ring cannot return a
     /// signature over bytes other than those it was given. ring's RSA signing verifies its own
     /// result against fault attacks; its ECDSA signing does not.
-    fn verify_each_signature(&self) -> bool {
-        false
+    fn signs_in_process(&self) -> bool {
+        true
     }
 }
 
