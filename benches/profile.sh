@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Profile of the release `mtls-ca serve` issuing certificates under wrk (P-256 CA, SQLite file DB,
-# the same single P-256 CSR as benches/vs_cfssl.rs, 64 connections), in one of two ways:
+# the same single P-256 CSR as benches/vs_cfssl/, 64 connections), in one of two ways:
 #
 #   benches/profile.sh callgrind [SECONDS]    valgrind --tool=callgrind for SECONDS of load (default
 #                                             30, about 1,000 issuances) after 5 s of warm-up:

@@ -18,7 +18,7 @@ use crate::signer::{
     IssuedCert, KeyCustody, LocalCustody, OcspStatus, OcspTimes, Pointers, Signer, SignerError,
 };
 use crate::x509::{
-    exact_subject, names, parse_subject, san_rules, CaCertificate, CsrError, OcspRefusal,
+    alt_names, exact_subject, names, parse_subject, san_rules, CaCertificate, CsrError, OcspRefusal,
 };
 
 /// A CA held in memory: what issuance and the OCSP responder need of it.
@@ -128,7 +128,7 @@ pub fn alt_name_rules(der: &[u8]) -> Result<(), CsrError> {
     let (_, san) =
         SubjectAlternativeName::from_der(der).map_err(|e| CsrError::Malformed(e.to_string()))?;
     san_rules::alt_names(&san.general_names)?;
-    names::subject_alt_names(&san.general_names)?;
+    alt_names::subject_alt_names(&san.general_names)?;
     Ok(())
 }
 

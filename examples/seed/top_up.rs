@@ -16,12 +16,47 @@ const COPY_COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr,
     signature, status, validity_days, issued_on, expires_on, status_changed_at, \
     revocation_requested_at";
 
+/// Runs the same code on whichever pool is live (as the crate's `db_run!`).
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// The SQL that differs between the engines.
+struct Dialect {
+    /// A random 16-byte id in lowercase hex.
+    hex16: &'static str,
+    /// A random 32-byte value in lowercase hex.
+    hex32: &'static str,
+    /// A table `c(x)` of the integers from 0 to before `$1`.
+    series: &'static str,
+}
+
+fn dialect(db: &Db) -> Dialect {
+    match db {
+        Db::Sqlite(_) => Dialect {
+            hex16: "lower(hex(randomblob(16)))",
+            hex32: "lower(hex(randomblob(32)))",
+            series:
+                "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < $1)",
+        },
+        Db::Postgres(_) => Dialect {
+            hex16: "md5(random()::text || clock_timestamp()::text)",
+            hex32: "md5(random()::text) || md5(random()::text)",
+            series: "WITH c(x) AS (SELECT generate_series(0::bigint, $1::bigint - 1))",
+        },
+    }
+}
+
 async fn count(db: &Db, table: &str) -> anyhow::Result<i64> {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    Ok(match db {
-        Db::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await?,
-        Db::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await?,
-    })
+    Ok(on_pool!(db, |pool| sqlx::query_scalar(&sql)
+        .fetch_one(pool)
+        .await?))
 }
 
 /// Copies the oldest certificates until the table holds `target` rows.
@@ -36,6 +71,8 @@ pub async fn certificates(db: &Db, target: i64) -> anyhow::Result<()> {
              FROM client_certificates ORDER BY seq LIMIT $1"
         )
     };
+    let d = dialect(db);
+    let sql = copied(d.hex16, d.hex32);
     loop {
         let have = count(db, "client_certificates").await?;
         anyhow::ensure!(have > 0, "no certificate to copy: seed some first");
@@ -43,26 +80,9 @@ pub async fn certificates(db: &Db, target: i64) -> anyhow::Result<()> {
         if take <= 0 {
             break;
         }
-        match db {
-            Db::Sqlite(pool) => {
-                sqlx::query(&copied(
-                    "lower(hex(randomblob(16)))",
-                    "lower(hex(randomblob(32)))",
-                ))
-                .bind(take)
-                .execute(pool)
-                .await?;
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(&copied(
-                    "md5(random()::text || clock_timestamp()::text)",
-                    "md5(random()::text) || md5(random()::text)",
-                ))
-                .bind(take)
-                .execute(pool)
-                .await?;
-            }
-        }
+        on_pool!(db, |pool| {
+            sqlx::query(&sql).bind(take).execute(pool).await?;
+        });
         println!(
             "{} certificates in {:.0} s",
             have + take,
@@ -89,6 +109,8 @@ pub async fn audit(db: &Db, account: &str, target: i64, now: i64) -> anyhow::Res
              {hex16}, NULL, '{{\"status\":\"active\"}}' FROM c"
         )
     };
+    let d = dialect(db);
+    let sql = values(d.series, d.hex16);
     loop {
         let have = count(db, "audit_logs").await?;
         let take = (target - have).min(BATCH);
@@ -96,12 +118,8 @@ pub async fn audit(db: &Db, account: &str, target: i64, now: i64) -> anyhow::Res
             break;
         }
         let from = now - 60 * 86_400;
-        match db {
-            Db::Sqlite(pool) => {
-                sqlx::query(&values(
-                    "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < $1)",
-                    "lower(hex(randomblob(16)))",
-                ))
+        on_pool!(db, |pool| {
+            sqlx::query(&sql)
                 .bind(take)
                 .bind(account)
                 .bind(from)
@@ -109,21 +127,7 @@ pub async fn audit(db: &Db, account: &str, target: i64, now: i64) -> anyhow::Res
                 .bind(step)
                 .execute(pool)
                 .await?;
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(&values(
-                    "WITH c(x) AS (SELECT generate_series(0::bigint, $1::bigint - 1))",
-                    "md5(random()::text || clock_timestamp()::text)",
-                ))
-                .bind(take)
-                .bind(account)
-                .bind(from)
-                .bind(have)
-                .bind(step)
-                .execute(pool)
-                .await?;
-            }
-        }
+        });
         println!(
             "{} audit entries in {:.0} s",
             have + take,

@@ -8,6 +8,7 @@
 use sqlx::FromRow;
 
 use super::audit::{AuditFilter, AuditRow};
+use super::keyset::{self, bind_args, push, Arg};
 use super::{db_run, Db, DbResult};
 
 /// Where a page starts: strictly older, or strictly newer, than the entry at `(at, seq)`.
@@ -27,17 +28,6 @@ pub struct PagedAudit {
     /// The entry.
     #[sqlx(flatten)]
     pub row: AuditRow,
-}
-
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// Appends a bound value; its placeholder.
-fn push(args: &mut Vec<Arg>, a: Arg) -> String {
-    args.push(a);
-    format!("${}", args.len())
 }
 
 const COLUMNS: &str = "seq, id, account_id, at, action_type, action_result, actor_type, actor_id, \
@@ -100,19 +90,6 @@ fn build(
     )
 }
 
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.clone()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }};
-}
-
 /// Up to `limit` matching entries from `from` on (`None`: the newest), in the cursor's order.
 pub async fn page(
     db: &Db,
@@ -151,21 +128,7 @@ pub async fn explain(
     limit: i64,
 ) -> DbResult<Vec<String>> {
     let (sql, args) = build(account_id, f, from, limit);
-    match db {
-        Db::Sqlite(pool) => {
-            let sql = format!("EXPLAIN QUERY PLAN {sql}");
-            let rows = bind_args!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), &args)
-                .fetch_all(pool)
-                .await?;
-            Ok(rows.into_iter().map(|r| r.3).collect())
-        }
-        Db::Postgres(pool) => {
-            let sql = format!("EXPLAIN {sql}");
-            Ok(bind_args!(sqlx::query_scalar::<_, String>(&sql), &args)
-                .fetch_all(pool)
-                .await?)
-        }
-    }
+    keyset::explain(db, &sql, &args).await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 
 use super::certificates::{CertRow, COLUMNS};
+use super::keyset::{self, bind_args, push, Arg};
 use super::{db_run, Db, DbResult};
 use crate::model::CertStatus;
 
@@ -47,11 +48,6 @@ pub struct Found {
     pub row: CertRow,
 }
 
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
 struct Sql {
     clauses: Vec<String>,
     args: Vec<Arg>,
@@ -59,8 +55,7 @@ struct Sql {
 
 impl Sql {
     fn arg(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
+        push(&mut self.args, a)
     }
 }
 
@@ -152,20 +147,6 @@ fn build(s: &Search) -> (String, Vec<Arg>) {
     )
 }
 
-/// Binds a search's arguments in order.
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.clone()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }};
-}
-
 /// One page of a search.
 pub async fn search(db: &Db, s: &Search) -> DbResult<Vec<Found>> {
     let (sql, args) = build(s);
@@ -181,21 +162,7 @@ pub async fn search(db: &Db, s: &Search) -> DbResult<Vec<Found>> {
 /// details, Postgres's `EXPLAIN` lines): the tests and the benchmark check that indexes serve it.
 pub async fn explain(db: &Db, s: &Search) -> DbResult<Vec<String>> {
     let (sql, args) = build(s);
-    match db {
-        Db::Sqlite(pool) => {
-            let sql = format!("EXPLAIN QUERY PLAN {sql}");
-            let rows = bind_args!(sqlx::query_as::<_, (i64, i64, i64, String)>(&sql), &args)
-                .fetch_all(pool)
-                .await?;
-            Ok(rows.into_iter().map(|r| r.3).collect())
-        }
-        Db::Postgres(pool) => {
-            let sql = format!("EXPLAIN {sql}");
-            Ok(bind_args!(sqlx::query_scalar::<_, String>(&sql), &args)
-                .fetch_all(pool)
-                .await?)
-        }
-    }
+    keyset::explain(db, &sql, &args).await
 }
 
 #[cfg(test)]

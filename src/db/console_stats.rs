@@ -129,6 +129,24 @@ pub async fn per_day(
     grouped(db, &sql, &[from_day, until_day], zones).await
 }
 
+/// `(day, count)` of the certificates matching `clause` (`""`, or conditions ending in ` AND `)
+/// whose `column` (an instant) is in `[from, until)`, over `zones`, counted from the certificates.
+async fn count_per_day(
+    db: &Db,
+    column: &str,
+    clause: &str,
+    from: i64,
+    until: i64,
+    zones: Option<&[String]>,
+) -> DbResult<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT {column} / {DAY} AS d, COUNT(*) FROM client_certificates \
+         WHERE {clause}{column} >= $1 AND {column} < $2{} GROUP BY d",
+        zone_clause(zones, 3)
+    );
+    grouped(db, &sql, &[from, until], zones).await
+}
+
 /// `(day, count)` of the certificates of `standing` whose notAfter is in `[from, until)`
 /// (instants), counted from the `(status, expires_on)` index.
 pub async fn expiring_per_day(
@@ -138,13 +156,8 @@ pub async fn expiring_per_day(
     until: i64,
     zones: Option<&[String]>,
 ) -> DbResult<Vec<(i64, i64)>> {
-    let sql = format!(
-        "SELECT expires_on / {DAY} AS d, COUNT(*) FROM client_certificates \
-         WHERE {} AND expires_on >= $1 AND expires_on < $2{} GROUP BY d",
-        standing.clause(),
-        zone_clause(zones, 3)
-    );
-    grouped(db, &sql, &[from, until], zones).await
+    let clause = format!("{} AND ", standing.clause());
+    count_per_day(db, "expires_on", &clause, from, until, zones).await
 }
 
 /// `(day, count)` of the revocations last requested on each day from `from_day` to before
@@ -155,13 +168,11 @@ pub async fn revocations_per_day(
     until_day: i64,
     zones: Option<&[String]>,
 ) -> DbResult<Vec<(i64, i64)>> {
-    let sql = format!(
-        "SELECT revocation_requested_at / {DAY} AS d, COUNT(*) FROM client_certificates \
-         WHERE revocation_requested_at IS NOT NULL AND revocation_requested_at >= $1 \
-         AND revocation_requested_at < $2{} GROUP BY d",
-        zone_clause(zones, 3)
+    let (column, clause) = (
+        "revocation_requested_at",
+        "revocation_requested_at IS NOT NULL AND ",
     );
-    grouped(db, &sql, &[from_day * DAY, until_day * DAY], zones).await
+    count_per_day(db, column, clause, from_day * DAY, until_day * DAY, zones).await
 }
 
 /// Deleted delta rows after which Postgres vacuums the deltas at once.
@@ -241,7 +252,7 @@ pub(super) fn recount_statements() -> [String; 4] {
 /// The kept figures counted from `client_certificates` (an aggregate over up to every row), for
 /// the checks that they are true: the tests and `cargo bench --bench console`.
 pub mod counted {
-    use super::{grouped, zone_clause, DayKind, Db, DbResult, DAY};
+    use super::{count_per_day, grouped, zone_clause, DayKind, Db, DbResult, DAY};
 
     /// `(status, count)` of every status present.
     pub async fn counts_by_status(
@@ -264,13 +275,8 @@ pub mod counted {
         until_day: i64,
         zones: Option<&[String]>,
     ) -> DbResult<Vec<(i64, i64)>> {
-        let column = kind.column();
-        let sql = format!(
-            "SELECT {column} / {DAY} AS d, COUNT(*) FROM client_certificates \
-             WHERE {column} >= $1 AND {column} < $2{} GROUP BY d",
-            zone_clause(zones, 3)
-        );
-        grouped(db, &sql, &[from_day * DAY, until_day * DAY], zones).await
+        let (from, until) = (from_day * DAY, until_day * DAY);
+        count_per_day(db, kind.column(), "", from, until, zones).await
     }
 }
 

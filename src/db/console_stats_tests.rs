@@ -11,19 +11,7 @@ const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const C: &str = "cccccccccccccccccccccccccccccccc";
 
 async fn setup(db: &Db) {
-    let ca = crate::db::cas::NewCaRecord {
-        id: "ca".into(),
-        name: "test".into(),
-        key_algorithm: crate::model::KeyAlgorithm::EcdsaP256,
-        certificate_der: Some(vec![0]),
-        chain_pem: String::new(),
-        request_pem: None,
-        key: crate::db::cas::KeyColumns::local(vec![0], false),
-        validity: Some((0, 1)),
-    };
-    assert!(crate::db::cas::insert_first(db, ACCOUNT, &ca, 0)
-        .await
-        .unwrap());
+    test_db::insert_ca(db).await;
     for (id, name) in [(B, "b.example"), (C, "c.example")] {
         let z = ZoneRow {
             id: id.into(),

@@ -6,21 +6,7 @@ use super::*;
 async fn databases() -> Vec<(Db, tempfile::TempDir)> {
     let mut out = crate::db::test_db::databases("crl").await;
     for (db, _) in &mut out {
-        let ca = crate::db::cas::NewCaRecord {
-            id: "ca".into(),
-            name: "test".into(),
-            key_algorithm: crate::model::KeyAlgorithm::EcdsaP256,
-            certificate_der: Some(vec![0]),
-            chain_pem: String::new(),
-            request_pem: None,
-            key: crate::db::cas::KeyColumns::local(vec![0], false),
-            validity: Some((0, 1)),
-        };
-        assert!(
-            crate::db::cas::insert_first(db, crate::db::test_db::ACCOUNT, &ca, 0)
-                .await
-                .unwrap()
-        );
+        crate::db::test_db::insert_ca(db).await;
     }
     out
 }

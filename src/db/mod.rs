@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod console_stats;
 pub mod crl;
 mod deltas;
+mod keyset;
 pub mod leases;
 pub mod restore;
 pub mod server_certs;

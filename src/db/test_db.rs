@@ -22,6 +22,21 @@ pub async fn databases(prefix: &str) -> Vec<(Db, tempfile::TempDir)> {
     out
 }
 
+/// Adds the CA `ca` to `db` (placeholders for its key and certificate), for rows that need one.
+pub async fn insert_ca(db: &Db) {
+    let ca = super::cas::NewCaRecord {
+        id: "ca".into(),
+        name: "test".into(),
+        key_algorithm: crate::model::KeyAlgorithm::EcdsaP256,
+        certificate_der: Some(vec![0]),
+        chain_pem: String::new(),
+        request_pem: None,
+        key: super::cas::KeyColumns::local(vec![0], false),
+        validity: Some((0, 1)),
+    };
+    assert!(super::cas::insert_first(db, ACCOUNT, &ca, 0).await.unwrap());
+}
+
 /// One empty, unmigrated database per engine.
 pub async fn empty(prefix: &str) -> Vec<(Db, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();

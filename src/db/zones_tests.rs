@@ -38,19 +38,7 @@ fn cert(id: &str, zone: &ZoneRow, status: CertStatus) -> CertRow {
 async fn databases() -> Vec<(Db, tempfile::TempDir, ZoneRow)> {
     let mut out = Vec::new();
     for (db, dir) in crate::db::test_db::databases("zones").await {
-        let ca = crate::db::cas::NewCaRecord {
-            id: "ca".into(),
-            name: "test".into(),
-            key_algorithm: crate::model::KeyAlgorithm::EcdsaP256,
-            certificate_der: Some(vec![0]),
-            chain_pem: String::new(),
-            request_pem: None,
-            key: crate::db::cas::KeyColumns::local(vec![0], false),
-            validity: Some((0, 1)),
-        };
-        assert!(crate::db::cas::insert_first(&db, ACCOUNT, &ca, 0)
-            .await
-            .unwrap());
+        crate::db::test_db::insert_ca(&db).await;
         let z = zone('b', "z.example");
         insert_zone(&db, &z, &audit()).await.unwrap();
         out.push((db, dir, z));

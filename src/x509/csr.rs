@@ -13,8 +13,9 @@ use x509_parser::error::X509Error;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
+use super::alt_names;
 use super::exact_subject::{self, ExactSubject};
-use super::names::{self, NameError};
+use super::names::NameError;
 use super::policy::{self, KeyKind};
 use super::san_rules;
 
@@ -207,7 +208,7 @@ fn requested_alt_names(req: &X509CertificationRequest<'_>) -> Result<Vec<SanType
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
                     san_rules::alt_names(&san.general_names)?;
-                    return Ok(names::subject_alt_names(&san.general_names)?);
+                    return Ok(alt_names::subject_alt_names(&san.general_names)?);
                 }
                 ParsedExtension::ParseError { .. } if ext.oid.to_id_string() == "2.5.29.17" => {
                     return Err(CsrError::Malformed(

@@ -3,6 +3,7 @@
 //! must pass), the check of every issued certificate before it leaves the signer, and the DER
 //! helpers the signer builds extensions with. Nothing here signs, knows HTTP, SQL or the clock.
 
+pub(crate) mod alt_names;
 pub mod ca_cert;
 mod chain;
 pub mod crl;

@@ -8,7 +8,7 @@
 use rcgen::PublicKeyData;
 use x509_parser::certificate::X509Certificate;
 
-use super::{name_rules, names, san_rules, Csr};
+use super::{alt_names, name_rules, san_rules, Csr};
 
 /// Why an issued certificate was held back. For the log only: this is a bug, not the user's input.
 pub(crate) type Refusal = String;
@@ -87,7 +87,7 @@ fn check_alt_names(cert: &X509Certificate<'_>, csr: &Csr) -> Result<(), Refusal>
     }
     san_rules::alt_names(&san.value.general_names)
         .map_err(|e| format!("the subjectAltName: {e}"))?;
-    let granted = names::subject_alt_names(&san.value.general_names)
+    let granted = alt_names::subject_alt_names(&san.value.general_names)
         .map_err(|e| format!("the subjectAltName: {e}"))?;
     if granted != csr.subject_alt_names {
         return Err("the subjectAltName is not the one the CSR asked for".into());

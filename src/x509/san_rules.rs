@@ -50,7 +50,7 @@ pub(crate) fn alt_names(names: &[GeneralName<'_>]) -> Result<(), NameError> {
             other => {
                 return Err(NameError::Unsupported(format!(
                     "subjectAltName entries of type {} are not supported; only DNS names, email addresses, URIs and IP addresses are",
-                    super::names::general_name_kind(other)
+                    super::alt_names::general_name_kind(other)
                 )))
             }
         }

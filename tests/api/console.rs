@@ -4,64 +4,8 @@
 use mtls_ca::model::Permission;
 use reqwest::{header, StatusCode};
 
+use crate::console_helpers::{audit_log, client, csrf, get_page, page_url, sign_in, sign_out};
 use crate::helpers::*;
-
-/// A client that shows redirects instead of following them (and trusts the app's CA over HTTPS).
-pub(crate) async fn client(app: &TestApp) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if app.base.starts_with("https://") {
-        let bundle = app
-            .services
-            .cas
-            .bundle_pem(mtls_ca::clock::now())
-            .await
-            .expect("bundle");
-        builder = builder.tls_built_in_root_certs(false);
-        for root in reqwest::Certificate::from_pem_bundle(bundle.as_bytes()).expect("bundle") {
-            builder = builder.add_root_certificate(root);
-        }
-    }
-    builder.build().expect("client")
-}
-
-pub(crate) fn page_url(app: &TestApp, path: &str) -> String {
-    format!("{}{path}", app.base)
-}
-
-/// Signs in with `token`; the `Set-Cookie` header and the `name=value` to send back.
-pub(crate) async fn sign_in(app: &TestApp, c: &reqwest::Client, token: &str) -> (String, String) {
-    let res = c
-        .post(page_url(app, "/console/signin"))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let set = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let pair = set.split(';').next().expect("pair").to_owned();
-    (set, pair)
-}
-
-/// The CSRF token a console page carries.
-pub(crate) async fn csrf(app: &TestApp, c: &reqwest::Client, cookie: &str) -> String {
-    let html = c
-        .get(page_url(app, "/console/"))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .expect("overview")
-        .text()
-        .await
-        .expect("html");
-    let at = html
-        .find("name=\"csrf-token\" content=\"")
-        .expect("csrf meta")
-        + 27;
-    html[at..at + 32].to_owned()
-}
 
 async fn revoke(
     app: &TestApp,
@@ -105,13 +49,7 @@ async fn a_session_cookie_is_httponly_and_samesite_strict_and_dies_at_sign_out()
             .expect("csp")
             .contains("script-src 'self'"));
         let token = csrf(&app, &c, &cookie).await;
-        let out = c
-            .post(page_url(&app, "/console/signout"))
-            .header(header::COOKIE, &cookie)
-            .form(&[("csrf", token.as_str())])
-            .send()
-            .await
-            .expect("sign out");
+        let out = sign_out(&app, &c, &cookie, &token).await;
         assert_eq!(out.status(), StatusCode::SEE_OTHER);
         assert!(out.headers()[header::SET_COOKIE]
             .to_str()
@@ -207,20 +145,7 @@ async fn a_change_needs_the_sessions_csrf_token_and_lands_in_the_audit_log_as_co
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let (_, cert) = app.on_cert(reqwest::Method::GET, &id).await;
         assert_eq!(cert["result"]["status"], "pending_revocation");
-        let paging = mtls_ca::service::paging::Paging {
-            page: 1,
-            per_page: 50,
-        };
-        let (log, _) = app
-            .services
-            .list_audit(
-                &app.cli(),
-                mtls_ca::service::audit::AuditScope::Account,
-                Default::default(),
-                paging,
-            )
-            .await
-            .expect("audit log");
+        let log = audit_log(&app, 50).await;
         let entry = log
             .iter()
             .find(|e| e["action"]["type"] == "revoke" && e["resource"]["id"] == id.as_str())
@@ -291,17 +216,11 @@ async fn the_certificates_page_finds_by_name_prefix_serial_fingerprint_and_id() 
         app.issue(&csr_p256("other"), 30).await;
         let (_, cookie) = sign_in(&app, &c, &app.token).await;
         let get = |q: String| {
-            let (c, cookie) = (c.clone(), cookie.clone());
-            let url = page_url(&app, &format!("/console/certificates?{q}"));
-            async move {
-                let res = c
-                    .get(url)
-                    .header(header::COOKIE, cookie)
-                    .send()
-                    .await
-                    .expect("page");
-                (res.status(), res.text().await.expect("html"))
-            }
+            get_page(
+                &c,
+                page_url(&app, &format!("/console/certificates?{q}")),
+                &cookie,
+            )
         };
         let (_, html) = get("q=findme-".into()).await;
         for i in 0..3 {

@@ -1,24 +1,12 @@
 //! The console's audit log in keyset pages (older and newer links, filters, no count beyond an
 //! estimate), sign-in and sign-out in the log as `console`, and the token form's permission groups.
 
-use mtls_ca::service::audit::AuditScope;
-use mtls_ca::service::paging::Paging;
 use reqwest::{header, StatusCode};
-use secrecy::ExposeSecret;
-use serde_json::Value;
 
-use crate::console::{client, csrf, page_url, sign_in};
+use crate::console_helpers::{
+    audit_log, client, csrf, get_page as get, page_url, sign_in, sign_in_user, sign_out,
+};
 use crate::helpers::*;
-
-async fn get(c: &reqwest::Client, url: String, cookie: &str) -> (StatusCode, String) {
-    let res = c
-        .get(url)
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .expect("page");
-    (res.status(), res.text().await.expect("html"))
-}
 
 /// The `href` of the link labelled `label`, unescaped.
 fn link(html: &str, label: &str) -> Option<String> {
@@ -26,18 +14,6 @@ fn link(html: &str, label: &str) -> Option<String> {
     let start = html[..end].rfind("href=\"")? + 6;
     let href = html[start..end].split('"').next()?;
     Some(href.replace("&amp;", "&"))
-}
-
-async fn log(app: &TestApp) -> Vec<Value> {
-    let paging = Paging {
-        page: 1,
-        per_page: 100,
-    };
-    app.services
-        .list_audit(&app.cli(), AuditScope::Account, Default::default(), paging)
-        .await
-        .expect("audit log")
-        .0
 }
 
 #[tokio::test]
@@ -49,26 +25,8 @@ async fn the_audit_page_goes_older_and_newer_by_cursor_and_filters() {
         for _ in 0..14 {
             zones.push(app.new_zone().await);
         }
-        let email = format!("audit-{}@console.example", mtls_ca::model::random_hex_id());
-        let key = app
-            .services
-            .create_user(&app.cli(), &email, mtls_ca::clock::now())
-            .await
-            .expect("user");
-        let res = c
-            .post(page_url(&app, "/console/signin"))
-            .form(&[("email", email.as_str()), ("key", key.expose_secret())])
-            .send()
-            .await
-            .expect("sign in");
-        let cookie = res.headers()[header::SET_COOKIE]
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
-        let total = log(&app).await.len();
+        let (email, cookie) = sign_in_user(&app, &c, "audit").await;
+        let total = audit_log(&app, 100).await.len();
         let (_, first) = get(&c, page_url(&app, "/console/audit?per_page=10"), &cookie).await;
         assert!(first.contains(&format!("About {total} entries")), "{first}");
         assert!(
@@ -124,15 +82,9 @@ async fn sign_in_and_sign_out_land_in_the_audit_log_as_console() {
         let c = client(&app).await;
         let (_, cookie) = sign_in(&app, &c, &app.token).await;
         let token = csrf(&app, &c, &cookie).await;
-        let out = c
-            .post(page_url(&app, "/console/signout"))
-            .header(header::COOKIE, &cookie)
-            .form(&[("csrf", token.as_str())])
-            .send()
-            .await
-            .expect("sign out");
+        let out = sign_out(&app, &c, &cookie, &token).await;
         assert_eq!(out.status(), StatusCode::SEE_OTHER);
-        let entries = log(&app).await;
+        let entries = audit_log(&app, 100).await;
         let token_id = entries
             .iter()
             .find(|e| e["action"]["type"] == "login")
@@ -149,15 +101,9 @@ async fn sign_in_and_sign_out_land_in_the_audit_log_as_console() {
             assert_eq!(e["actor"]["ip"], "127.0.0.1", "{e}");
         }
         // Signing out again with the dead cookie writes nothing more.
-        let again = c
-            .post(page_url(&app, "/console/signout"))
-            .header(header::COOKIE, &cookie)
-            .form(&[("csrf", token.as_str())])
-            .send()
-            .await
-            .expect("sign out");
+        let again = sign_out(&app, &c, &cookie, &token).await;
         assert_ne!(again.status(), StatusCode::OK);
-        let logouts = log(&app)
+        let logouts = audit_log(&app, 100)
             .await
             .iter()
             .filter(|e| e["action"]["type"] == "logout")
@@ -172,25 +118,7 @@ async fn the_token_form_offers_every_permission_group_and_scopes_token_groups_to
     let app = TestApp::spawn(Engine::Sqlite).await;
     let c = client(&app).await;
     let now = mtls_ca::clock::now();
-    let email = format!("tokens-{}@console.example", mtls_ca::model::random_hex_id());
-    let key = app
-        .services
-        .create_user(&app.cli(), &email, now)
-        .await
-        .expect("user");
-    let res = c
-        .post(page_url(&app, "/console/signin"))
-        .form(&[("email", email.as_str()), ("key", key.expose_secret())])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let (_, cookie) = sign_in_user(&app, &c, "tokens").await;
     let (_, html) = get(&c, page_url(&app, "/console/tokens"), &cookie).await;
     for group in mtls_ca::model::policy::PermissionGroup::ALL {
         assert!(

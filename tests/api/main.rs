@@ -18,6 +18,7 @@ mod console;
 mod console_audit;
 mod console_browser;
 mod console_figures;
+mod console_helpers;
 mod crl_freshness;
 mod crl_sync;
 mod crl_tls;

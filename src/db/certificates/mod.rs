@@ -1,10 +1,15 @@
-//! Client certificates: batched inserts, reads, paging, and compare-and-set status changes.
+//! Client certificates: the stored row, and reads (one certificate, counts, offset pages). The
+//! writes are beside it: batched inserts in `insert`, compare-and-set status changes in `status`.
 
 use sqlx::FromRow;
 
-use super::audit::{insert_audit, AuditRow};
-use super::zones::LOCK_LIVE_ZONE;
-use super::{db_run, Db, DbError, DbResult};
+mod insert;
+mod status;
+
+pub use insert::insert_batch;
+pub use status::{request_reactivation, request_revocation};
+
+use super::{db_run, Db, DbResult};
 use crate::model::CertStatus;
 
 /// A stored client certificate, one column per field of the API object.
@@ -59,62 +64,6 @@ pub struct CertRow {
 pub(crate) const COLUMNS: &str = "id, zone_id, ca_id, serial_number, certificate, csr, common_name, country, \
     state, location, organization, organizational_unit, fingerprint_sha256, ski, signature, status, \
     validity_days, issued_on, expires_on, status_changed_at, revocation_requested_at";
-
-/// Inserts every row, and every audit entry, in one transaction: all are committed, or none.
-pub async fn insert_batch(db: &Db, rows: &[CertRow], audits: &[AuditRow]) -> DbResult<()> {
-    let sql = format!(
-        "INSERT INTO client_certificates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    );
-    let mut zones: Vec<&str> = rows.iter().map(|r| r.zone_id.as_str()).collect();
-    zones.sort_unstable();
-    zones.dedup();
-    db_run!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        for zone in &zones {
-            let live = sqlx::query(LOCK_LIVE_ZONE)
-                .bind(zone)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if live != 1 {
-                // Deleted while the certificate was being signed: as if the row had gone.
-                return Err(DbError::ForeignKeyViolation);
-            }
-        }
-        for r in rows {
-            sqlx::query(&sql)
-                .bind(&r.id)
-                .bind(&r.zone_id)
-                .bind(&r.ca_id)
-                .bind(&r.serial_number)
-                .bind(&r.certificate)
-                .bind(&r.csr)
-                .bind(&r.common_name)
-                .bind(&r.country)
-                .bind(&r.state)
-                .bind(&r.location)
-                .bind(&r.organization)
-                .bind(&r.organizational_unit)
-                .bind(&r.fingerprint_sha256)
-                .bind(&r.ski)
-                .bind(&r.signature)
-                .bind(r.status.as_str())
-                .bind(r.validity_days)
-                .bind(r.issued_on)
-                .bind(r.expires_on)
-                .bind(r.status_changed_at)
-                .bind(r.revocation_requested_at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for audit in audits {
-            insert_audit!(&mut *tx, audit);
-        }
-        tx.commit().await?;
-        Ok(())
-    })
-}
 
 /// The certificate with this id in this zone, if any.
 pub async fn get(db: &Db, zone_id: &str, id: &str) -> DbResult<Option<CertRow>> {
@@ -213,77 +162,6 @@ pub async fn list(
     .bind(offset)
     .fetch_all(pool)
     .await?))
-}
-
-/// Moves an `active` or `pending_reactivation` certificate to `pending_revocation`, in one statement.
-/// `None` when it was in neither state (or does not exist).
-pub async fn request_revocation(
-    db: &Db,
-    zone_id: &str,
-    id: &str,
-    now: i64,
-    audit: &AuditRow,
-) -> DbResult<Option<CertRow>> {
-    let sql = format!(
-        "UPDATE client_certificates SET status = 'pending_revocation', status_changed_at = $1, \
-         revocation_requested_at = $1 WHERE id = $2 AND zone_id = $3 \
-         AND status IN ('active', 'pending_reactivation') RETURNING {COLUMNS}"
-    );
-    move_status(db, &sql, zone_id, id, now, audit, false).await
-}
-
-/// Moves a `revoked` or `pending_revocation` certificate to `pending_reactivation`, in one statement.
-/// `None` when it was in neither state (or does not exist), or its zone is deleted.
-pub async fn request_reactivation(
-    db: &Db,
-    zone_id: &str,
-    id: &str,
-    now: i64,
-    audit: &AuditRow,
-) -> DbResult<Option<CertRow>> {
-    let sql = format!(
-        "UPDATE client_certificates SET status = 'pending_reactivation', status_changed_at = $1 \
-         WHERE id = $2 AND zone_id = $3 AND status IN ('revoked', 'pending_revocation') \
-         RETURNING {COLUMNS}"
-    );
-    move_status(db, &sql, zone_id, id, now, audit, true).await
-}
-
-/// Runs a status `UPDATE ... RETURNING` (`$1` now, `$2` id, `$3` zone) and, when it moved a row,
-/// writes `audit` in the same transaction. With `live_zone`, only while the zone is not deleted.
-async fn move_status(
-    db: &Db,
-    sql: &str,
-    zone_id: &str,
-    id: &str,
-    now: i64,
-    audit: &AuditRow,
-    live_zone: bool,
-) -> DbResult<Option<CertRow>> {
-    db_run!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        if live_zone {
-            let n = sqlx::query(LOCK_LIVE_ZONE)
-                .bind(zone_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n != 1 {
-                return Ok(None);
-            }
-        }
-        let row = sqlx::query_as::<_, CertRow>(sql)
-            .bind(now)
-            .bind(id)
-            .bind(zone_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if row.is_some() {
-            insert_audit!(&mut *tx, audit);
-            tx.commit().await?;
-        }
-        Ok(row)
-    })
 }
 
 /// How many `active` certificates of every zone expire after `after` and no later than each of
