@@ -68,6 +68,40 @@ macro_rules! insert_audit {
 }
 pub(crate) use insert_audit;
 
+/// The columns of [`INSERT_AUDIT`], for multi-row inserts.
+pub(crate) const AUDIT_COLUMNS: &str = "id, account_id, at, action_type, action_result, \
+    actor_type, actor_id, actor_email, actor_ip, interface, resource_type, resource_id, \
+    old_value, new_value";
+
+/// Inserts a slice of [`AuditRow`]s (at most a few thousand) on `$conn` in one statement.
+macro_rules! insert_audits {
+    ($conn:expr, $rows:expr) => {{
+        let rows: &[$crate::db::audit::AuditRow] = $rows;
+        let mut insert = sqlx::QueryBuilder::new(format!(
+            "INSERT INTO audit_logs ({}) ",
+            $crate::db::audit::AUDIT_COLUMNS
+        ));
+        insert.push_values(rows, |mut b, row| {
+            b.push_bind(&row.id)
+                .push_bind(&row.account_id)
+                .push_bind(row.at)
+                .push_bind(&row.action_type)
+                .push_bind(row.action_result)
+                .push_bind(&row.actor_type)
+                .push_bind(&row.actor_id)
+                .push_bind(&row.actor_email)
+                .push_bind(&row.actor_ip)
+                .push_bind(&row.interface)
+                .push_bind(&row.resource_type)
+                .push_bind(&row.resource_id)
+                .push_bind(&row.old_value)
+                .push_bind(&row.new_value);
+        });
+        insert.build().persistent(false).execute($conn).await?;
+    }};
+}
+pub(crate) use insert_audits;
+
 /// Which entries to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

@@ -8,7 +8,7 @@ use super::Services;
 use crate::db::certificates::{self as repo, CertRow};
 use crate::error::{codes, Error, Result};
 use crate::model::policy::PermissionGroup;
-use crate::model::{random_bytes, CertId, CertStatus, ZoneId};
+use crate::model::{time_ordered_serial, CertId, CertStatus, ZoneId};
 use crate::signer::{IssuedCert, Pointers, Signer};
 use crate::x509::{Csr, CsrError};
 
@@ -56,7 +56,7 @@ impl Services {
             issue_for_csr(
                 &signer,
                 pem,
-                random_bytes::<20>(),
+                time_ordered_serial(now),
                 now,
                 not_after,
                 &pointers,
@@ -73,7 +73,7 @@ impl Services {
         };
         let subject = csr.subject();
         let row = CertRow {
-            id: CertId::generate().to_string(),
+            id: CertId::generate_at(now).to_string(),
             zone_id: zone.to_string(),
             ca_id: ca.id.clone(),
             serial_number: issued.serial_hex,

@@ -2,16 +2,20 @@
 //! transaction, and only into zones that are still live.
 
 use super::{CertRow, COLUMNS};
-use crate::db::audit::{insert_audit, AuditRow};
+use sqlx::QueryBuilder;
+
+use crate::db::audit::{insert_audits, AuditRow};
 use crate::db::zones::LOCK_LIVE_ZONE;
 use crate::db::{db_run, Db, DbError, DbResult};
 
+/// Rows per INSERT statement: 21 bound values each, well under SQLite's 32,766 and Postgres's
+/// 65,535 parameters.
+const ROWS_PER_STATEMENT: usize = 256;
+
 /// Inserts every row, and every audit entry, in one transaction: all are committed, or none.
+/// One multi-row INSERT per table (per 256 rows), so a batch costs a few statements whatever its
+/// size: each statement is a round trip to SQLite's connection thread or to the Postgres server.
 pub async fn insert_batch(db: &Db, rows: &[CertRow], audits: &[AuditRow]) -> DbResult<()> {
-    let sql = format!(
-        "INSERT INTO client_certificates ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    );
     let mut zones: Vec<&str> = rows.iter().map(|r| r.zone_id.as_str()).collect();
     zones.sort_unstable();
     zones.dedup();
@@ -28,34 +32,37 @@ pub async fn insert_batch(db: &Db, rows: &[CertRow], audits: &[AuditRow]) -> DbR
                 return Err(DbError::ForeignKeyViolation);
             }
         }
-        for r in rows {
-            sqlx::query(&sql)
-                .bind(&r.id)
-                .bind(&r.zone_id)
-                .bind(&r.ca_id)
-                .bind(&r.serial_number)
-                .bind(&r.certificate)
-                .bind(&r.csr)
-                .bind(&r.common_name)
-                .bind(&r.country)
-                .bind(&r.state)
-                .bind(&r.location)
-                .bind(&r.organization)
-                .bind(&r.organizational_unit)
-                .bind(&r.fingerprint_sha256)
-                .bind(&r.ski)
-                .bind(&r.signature)
-                .bind(r.status.as_str())
-                .bind(r.validity_days)
-                .bind(r.issued_on)
-                .bind(r.expires_on)
-                .bind(r.status_changed_at)
-                .bind(r.revocation_requested_at)
-                .execute(&mut *tx)
-                .await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut insert =
+                QueryBuilder::new(format!("INSERT INTO client_certificates ({COLUMNS}) "));
+            insert.push_values(chunk, |mut b, r| {
+                b.push_bind(&r.id)
+                    .push_bind(&r.zone_id)
+                    .push_bind(&r.ca_id)
+                    .push_bind(&r.serial_number)
+                    .push_bind(&r.certificate)
+                    .push_bind(&r.csr)
+                    .push_bind(&r.common_name)
+                    .push_bind(&r.country)
+                    .push_bind(&r.state)
+                    .push_bind(&r.location)
+                    .push_bind(&r.organization)
+                    .push_bind(&r.organizational_unit)
+                    .push_bind(&r.fingerprint_sha256)
+                    .push_bind(&r.ski)
+                    .push_bind(&r.signature)
+                    .push_bind(r.status.as_str())
+                    .push_bind(r.validity_days)
+                    .push_bind(r.issued_on)
+                    .push_bind(r.expires_on)
+                    .push_bind(r.status_changed_at)
+                    .push_bind(r.revocation_requested_at);
+            });
+            // Not kept prepared: every batch size would be a statement of its own in the cache.
+            insert.build().persistent(false).execute(&mut *tx).await?;
         }
-        for audit in audits {
-            insert_audit!(&mut *tx, audit);
+        for chunk in audits.chunks(ROWS_PER_STATEMENT) {
+            insert_audits!(&mut *tx, chunk);
         }
         tx.commit().await?;
         Ok(())
