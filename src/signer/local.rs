@@ -2,7 +2,8 @@
 //! the CA's database row, and unsealed into this process to sign.
 //!
 //! What remains in memory: ring's key pair and rcgen's copy of the PKCS#8 bytes are not zeroised on
-//! drop (neither crate offers it); the unsealed buffer and the `rsa` crate's key are.
+//! drop (neither crate offers it); the unsealed buffer, the `rsa` crate's key and aws-lc's copy of
+//! an RSA key (freed with its numbers cleared) are.
 
 use std::sync::Arc;
 
@@ -18,12 +19,24 @@ use crate::model::{Custody, KeyAlgorithm};
 pub struct LocalKey {
     algorithm: KeyAlgorithm,
     pair: KeyPair,
+    /// The same RSA key in aws-lc, which signs with it about twice as fast as ring does; ring
+    /// keeps the elliptic-curve keys, where it is as fast.
+    rsa: Option<aws_lc_rs::rsa::KeyPair>,
 }
 
 impl LocalKey {
     /// Wraps a key pair of `algorithm`.
     pub(super) fn new(pair: KeyPair, algorithm: KeyAlgorithm) -> LocalKey {
-        LocalKey { algorithm, pair }
+        let rsa = match algorithm.is_rsa() {
+            // A key aws-lc refuses is still signed with by ring.
+            true => aws_lc_rs::rsa::KeyPair::from_pkcs8(pair.serialized_der()).ok(),
+            false => None,
+        };
+        LocalKey {
+            algorithm,
+            pair,
+            rsa,
+        }
     }
 }
 
@@ -37,15 +50,25 @@ impl CaKey for LocalKey {
     }
 
     fn sign(&self, _kind: SignKind, tbs: &[u8]) -> Result<Vec<u8>, SignerError> {
-        self.pair
-            .sign(tbs)
-            .map_err(|e| SignerError::Certificate(format!("signing failed: {e}")))
+        let failed = |e: &dyn std::fmt::Display| {
+            SignerError::Certificate(format!("signing failed: {e}"))
+        };
+        match &self.rsa {
+            Some(rsa) => {
+                let mut signature = vec![0; rsa.public_modulus_len()];
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                rsa.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, tbs, &mut signature)
+                    .map_err(|e| failed(&e))?;
+                Ok(signature)
+            }
+            None => self.pair.sign(tbs).map_err(|e| failed(&e)),
+        }
     }
 
     /// A certificate's signature is not verified again: the key was proven to be the CA
-    /// certificate's when it was loaded ([`super::Signer::load`]), and ring cannot return a
-    /// signature over bytes other than those it was given. ring's RSA signing verifies its own
-    /// result against fault attacks; its ECDSA signing does not.
+    /// certificate's when it was loaded ([`super::Signer::load`]), and ring and aws-lc cannot
+    /// return a signature over bytes other than those they were given. Their RSA signing verifies
+    /// its own result against fault attacks; ring's ECDSA signing does not.
     fn signs_in_process(&self) -> bool {
         true
     }
