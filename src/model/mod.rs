@@ -224,6 +224,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn time_ordered_ids_and_serials_sort_by_second_and_stay_unique() {
+        let (earlier, later) = (1_796_000_000, 1_796_000_001);
+        let a = CertId::generate_at(earlier).to_string();
+        let b = CertId::generate_at(later).to_string();
+        assert!(a < b, "{a} {b}");
+        assert!(CertId::parse(&a).is_ok());
+        assert_eq!(&a[..8], &format!("{earlier:08x}"));
+        assert_ne!(a, CertId::generate_at(earlier).to_string());
+
+        let s = time_ordered_serial(earlier);
+        assert_eq!(s[0], 0x01, "positive, and 20 bytes with no leading zero");
+        assert!(s < time_ordered_serial(later));
+        assert_eq!(&s[1..5], &(earlier as u32).to_be_bytes());
+        assert_ne!(s[5..], time_ordered_serial(earlier)[5..]);
+    }
+
+    #[test]
     fn hex_ids_accept_only_32_lowercase_hex_digits() {
         let id = ZoneId::generate();
         assert_eq!(ZoneId::parse(id.as_str()), Ok(id.clone()));

@@ -50,15 +50,19 @@ impl CaKey for LocalKey {
     }
 
     fn sign(&self, _kind: SignKind, tbs: &[u8]) -> Result<Vec<u8>, SignerError> {
-        let failed = |e: &dyn std::fmt::Display| {
-            SignerError::Certificate(format!("signing failed: {e}"))
-        };
+        let failed =
+            |e: &dyn std::fmt::Display| SignerError::Certificate(format!("signing failed: {e}"));
         match &self.rsa {
             Some(rsa) => {
                 let mut signature = vec![0; rsa.public_modulus_len()];
                 let rng = aws_lc_rs::rand::SystemRandom::new();
-                rsa.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, tbs, &mut signature)
-                    .map_err(|e| failed(&e))?;
+                rsa.sign(
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    tbs,
+                    &mut signature,
+                )
+                .map_err(|e| failed(&e))?;
                 Ok(signature)
             }
             None => self.pair.sign(tbs).map_err(|e| failed(&e)),
