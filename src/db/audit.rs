@@ -38,37 +38,16 @@ pub struct AuditRow {
     pub new_value: Option<String>,
 }
 
-pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_logs (id, account_id, at, action_type, \
-    action_result, actor_type, actor_id, actor_email, actor_ip, interface, resource_type, \
-    resource_id, old_value, new_value) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
-
 /// Inserts an [`AuditRow`] on `$conn` (a transaction of either engine).
 macro_rules! insert_audit {
     ($conn:expr, $row:expr) => {{
         let row: &$crate::db::audit::AuditRow = $row;
-        sqlx::query($crate::db::audit::INSERT_AUDIT)
-            .bind(&row.id)
-            .bind(&row.account_id)
-            .bind(row.at)
-            .bind(&row.action_type)
-            .bind(row.action_result)
-            .bind(&row.actor_type)
-            .bind(&row.actor_id)
-            .bind(&row.actor_email)
-            .bind(&row.actor_ip)
-            .bind(&row.interface)
-            .bind(&row.resource_type)
-            .bind(&row.resource_id)
-            .bind(&row.old_value)
-            .bind(&row.new_value)
-            .execute($conn)
-            .await?;
+        $crate::db::audit::insert_audits!($conn, std::slice::from_ref(row));
     }};
 }
 pub(crate) use insert_audit;
 
-/// The columns of [`INSERT_AUDIT`], for multi-row inserts.
+/// The columns of `audit_logs` a change writes.
 pub(crate) const AUDIT_COLUMNS: &str = "id, account_id, at, action_type, action_result, \
     actor_type, actor_id, actor_email, actor_ip, interface, resource_type, resource_id, \
     old_value, new_value";
